@@ -1,0 +1,148 @@
+"""Assembly of the CUENTY ASGI app: settings, middleware, error handlers, routers, lifespan.
+
+`create_app()` mounts every service (the modular monolith of `make run`);
+`create_app(services=["payments"])` mounts one, as `cuenty serve --service payments` does.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cuenty import __version__
+from cuenty.config import Settings, get_settings
+from cuenty.health import build_health_router
+from cuenty.kit.db import create_engine, create_session_factory
+from cuenty.kit.errors import install_error_handlers
+from cuenty.kit.logging import configure_logging
+from cuenty.kit.metrics import DatabasePoolCollector, HttpMetrics
+from cuenty.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from cuenty.openapi import API_DESCRIPTION, OPENAPI_TAGS
+from cuenty.services import Service, select_services
+
+log = structlog.get_logger(__name__)
+
+# Routes that accept bodies above the default limit: statement files and CSV imports
+# (20 MiB) and analytics event batches (5 MiB).
+LARGE_BODY_ROUTES: tuple[tuple[str, int], ...] = (
+    ("/v1/banking/statements", 20 * 1024 * 1024),
+    ("/v1/inventory/import", 20 * 1024 * 1024),
+    ("/v1/analytics/events/batch", 5 * 1024 * 1024),
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services: Sequence[str] | None = None,
+    engine: AsyncEngine | None = None,
+) -> FastAPI:
+    """Build the app with the selected services (all by default).
+
+    An `engine` passed in is used as is and left open at shutdown (tests share one).
+    """
+    settings = settings or get_settings()
+    selected = select_services(list(services) if services is not None else None)
+    configure_logging(level=settings.log_level, json_logs=settings.json_logs)
+
+    app = FastAPIOffline(
+        title="CUENTY API",
+        version=__version__,
+        description=API_DESCRIPTION,
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.services = selected
+    app.state.default_locale = settings.default_locale
+    app.state.provided_engine = engine
+
+    registry = _metrics_registry()
+    app.state.metrics_registry = registry
+    install_error_handlers(app)
+    _add_middleware(app, settings, HttpMetrics(registry))
+    app.include_router(build_health_router(selected))
+    for service in selected:
+        _mount_service(app, service)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+    settings: Settings = app.state.settings
+    engine = app.state.provided_engine or create_engine(
+        settings.database_url, pool_size=settings.database_pool_size
+    )
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    app.state.redis = _redis_client(settings)
+    app.state.metrics_registry.register(DatabasePoolCollector(engine))
+    log.info(
+        "app.started",
+        services=[service.name for service in app.state.services],
+        database=engine.dialect.name,
+        redis=app.state.redis is not None,
+        environment=settings.environment.value,
+    )
+    try:
+        yield {}
+    finally:
+        if app.state.redis is not None:
+            await app.state.redis.aclose()
+        if app.state.provided_engine is None:
+            await engine.dispose()
+        log.info("app.stopped")
+
+
+def _add_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) -> None:
+    # Starlette runs the last added middleware first: the request context wraps everything,
+    # so even a 413 or a CORS rejection is logged with its request id.
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        default_limit=settings.max_body_bytes,
+        route_limits=LARGE_BODY_ROUTES,
+        default_locale=settings.default_locale,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID",
+                           "X-API-Key", "Accept-Language"],
+            expose_headers=["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining",
+                            "X-RateLimit-Reset", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+
+
+def _mount_service(app: FastAPI, service: Service) -> None:
+    for reference in service.routers:
+        module_name, _, attribute = reference.partition(":")
+        router = getattr(importlib.import_module(module_name), attribute)
+        app.include_router(router)
+
+
+def _metrics_registry() -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=True)
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
+    return registry
+
+
+def _redis_client(settings: Settings) -> Any:
+    if not settings.redis_url:
+        return None
+    import redis.asyncio as redis
+
+    return redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)

@@ -1,0 +1,1 @@
+"""Command line of CUENTY (`cuenty --help`), built with Typer."""

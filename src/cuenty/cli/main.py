@@ -1,0 +1,140 @@
+"""`cuenty` commands: serve the API, manage the database schema and load demo data."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from cuenty.config import get_settings
+from cuenty.services import SERVICES
+
+app = typer.Typer(help="CUENTY: plataforma de suscripciones digitales.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data for the embedded mode.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+
+
+@app.command()
+def serve(
+    service: Annotated[
+        list[str] | None,
+        typer.Option(help=f"Service to run alone (repeatable): {', '.join(SERVICES)}. "
+                     "Default: every service in one process."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int | None, typer.Option(help="TCP port; default 8000, or the service's own port.")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (PostgreSQL only).")] = 1,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    if port is None:
+        port = settings.service_ports[service[0]] if service and len(service) == 1 else 8000
+    if workers > 1 and settings.is_sqlite:
+        raise typer.BadParameter("SQLite serves one process; use PostgreSQL for --workers > 1")
+
+    services_arg = ",".join(service) if service else ""
+    _print_banner(host, port, services_arg)
+    import os
+
+    os.environ["CUENTY_SERVE_SERVICES"] = services_arg
+    uvicorn.run(
+        "cuenty.cli.asgi:build",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to a revision (default: the latest)."""
+    from cuenty.kit import migrate
+
+    asyncio.run(_with_engine(lambda engine: migrate.upgrade(engine, revision)))
+    typer.echo(f"database at revision {asyncio.run(_with_engine(migrate.current_revision))}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]) -> None:
+    """Revert migrations down to a revision ("base" removes every table)."""
+    from cuenty.kit import migrate
+
+    asyncio.run(_with_engine(lambda engine: migrate.downgrade(engine, revision)))
+    typer.echo(f"database at revision {asyncio.run(_with_engine(migrate.current_revision))}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the latest one available."""
+    from cuenty.kit import migrate
+
+    current = asyncio.run(_with_engine(migrate.current_revision))
+    head = migrate.head_revision()
+    state = "up to date" if current == head else "needs `cuenty db upgrade`"
+    typer.echo(f"current: {current or 'none'}  head: {head}  ({state})")
+
+
+@demo_app.command("load")
+def demo_load(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Load only when the database has no users.")
+    ] = False,
+) -> None:
+    """Load the demo users (idempotent); refused in production mode."""
+    added = asyncio.run(_load_demo(if_empty))
+    settings = get_settings()
+    if added is None:
+        typer.echo("demo data: the database already has users; nothing loaded")
+    else:
+        typer.echo(f"demo data: {added} user(s) added")
+    typer.echo(
+        f"demo admin: {settings.demo_admin_email} / {settings.secret('demo_admin_password')} "
+        "(every demo user shares this password)"
+    )
+
+
+async def _load_demo(if_empty: bool) -> int | None:
+    from cuenty.demo import database_is_empty, load_demo_data
+    from cuenty.kit.db import create_engine, create_session_factory, transaction
+
+    settings = get_settings()
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            if if_empty and not await database_is_empty(session):
+                return None
+            return await load_demo_data(session, settings)
+    finally:
+        await engine.dispose()
+
+
+async def _with_engine(action):  # type: ignore[no-untyped-def]
+    from cuenty.kit.db import create_engine
+
+    engine = create_engine(get_settings().database_url)
+    try:
+        return await action(engine)
+    finally:
+        await engine.dispose()
+
+
+def _print_banner(host: str, port: int, services: str) -> None:
+    base = f"http://{host}:{port}"
+    typer.echo(f"CUENTY API on {base} ({services or 'every service'})")
+    typer.echo(f"  API docs: {base}/docs (Swagger UI), {base}/redoc (ReDoc)")
+    typer.echo(f"  health:   {base}/health, {base}/ready, {base}/metrics")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,156 @@
+"""Settings of the platform, read from `CUENTY_*` environment variables and an optional `.env`.
+
+Secrets also accept `CUENTY_<NAME>_FILE` pointing to a file, so Docker secrets work.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/cuenty.db"
+ONE_MIB = 1024 * 1024
+
+# Development values of every secret. They make `make run` work with no setup, and the app
+# refuses to start in production mode while any of them is in use.
+DEMO_SECRETS: dict[str, str] = {
+    "secret_key": "cuenty-demo-secret-key-do-not-use-in-production",
+    "encryption_key": "cuenty-demo-encryption-key-do-not-use-in-production",
+    "api_key_hmac_secret": "cuenty-demo-api-key-hmac-secret-do-not-use-in-production",
+    "demo_admin_password": "Demo-Admin-2025!",
+}
+SECRET_FIELDS = tuple(DEMO_SECRETS)
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class InsecureSettingsError(RuntimeError):
+    """Raised when production mode would start with a missing or demo secret."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform; see docs/en/configuration.md for each variable."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CUENTY_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    redis_url: str | None = None
+
+    secret_key: SecretStr | None = None
+    encryption_key: SecretStr | None = None
+    api_key_hmac_secret: SecretStr | None = None
+    demo_admin_email: str = "admin@cuenty.mx"
+    demo_admin_password: SecretStr | None = None
+
+    default_locale: str = "es-MX"
+    company_legal_name: str = "CUENTY S.A. de C.V."
+    public_base_url: str = "http://127.0.0.1:8000"
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=ONE_MIB, ge=1024)
+    log_level: str = "INFO"
+    log_json: bool | None = None
+
+    service_ports: dict[str, int] = Field(
+        default_factory=lambda: {
+            "auth": 3001,
+            "payments": 3002,
+            "subscriptions": 3003,
+            "notifications": 3004,
+            "analytics": 3005,
+            "chatwoot": 3006,
+            "compliance": 3007,
+            "admin": 3008,
+        }
+    )
+
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _split_comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: Any) -> Any:
+        """Fill each secret from `CUENTY_<NAME>_FILE` when the variable itself is unset."""
+        if not isinstance(data, dict):
+            return data
+        for name in SECRET_FIELDS:
+            if data.get(name) is not None:
+                continue
+            path = os.environ.get(f"CUENTY_{name.upper()}_FILE")
+            if path:
+                data[name] = Path(path).read_text(encoding="utf-8").strip()
+        return data
+
+    @model_validator(mode="after")
+    def _apply_secret_policy(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            _reject_insecure_secrets(self)
+            return self
+        for name, demo_value in DEMO_SECRETS.items():
+            if getattr(self, name) is None:
+                setattr(self, name, SecretStr(demo_value))
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @cached_property
+    def json_logs(self) -> bool:
+        return self.is_production if self.log_json is None else self.log_json
+
+    def secret(self, name: str) -> str:
+        """Return the clear value of a secret setting; every secret is set after validation."""
+        value = getattr(self, name)
+        assert isinstance(value, SecretStr), f"secret {name} was not filled"  # noqa: S101
+        return value.get_secret_value()
+
+
+def _reject_insecure_secrets(settings: Settings) -> None:
+    problems = []
+    for name, demo_value in DEMO_SECRETS.items():
+        if name == "demo_admin_password":
+            continue
+        value = getattr(settings, name)
+        variable = f"CUENTY_{name.upper()}"
+        if value is None or not value.get_secret_value():
+            problems.append(f"{variable} is missing")
+        elif value.get_secret_value() == demo_value:
+            problems.append(f"{variable} is the demo value")
+        elif len(value.get_secret_value()) < 32:
+            problems.append(f"{variable} is shorter than 32 characters")
+    if settings.is_sqlite:
+        problems.append("CUENTY_DATABASE_URL points to SQLite; production needs PostgreSQL")
+    if problems:
+        raise InsecureSettingsError(
+            "refusing to start in production mode: " + "; ".join(problems)
+        )
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment, with keyword overrides (used by tests)."""
+    return Settings(**overrides)

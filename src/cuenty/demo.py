@@ -1,0 +1,73 @@
+"""Demo data for the embedded mode: staff of every role and a few customers across Mexico.
+
+Loading is idempotent: a user whose email already exists is left as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cuenty.config import Settings
+from cuenty.identity.models import Role, User
+from cuenty.kit.security import hash_password
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: Role
+    phone: str | None = None
+    postal_code: str | None = None
+
+
+DEMO_USERS = (
+    DemoUser("operaciones@cuenty.mx", "Mariana Operaciones", Role.OPERATIONS, "+525512340001"),
+    DemoUser("soporte@cuenty.mx", "Jorge Soporte", Role.SUPPORT, "+525512340002"),
+    DemoUser("privacidad@cuenty.mx", "Lucía Privacidad", Role.COMPLIANCE_OFFICER),
+    DemoUser("ana.cliente@example.com", "Ana López", Role.CUSTOMER, "+523312345678", "44100"),
+    DemoUser("carlos.cliente@example.com", "Carlos Pérez", Role.CUSTOMER, "+528112345678", "64000"),
+    DemoUser("sofia.cliente@example.com", "Sofía Hernández", Role.CUSTOMER, "+529612345678", "29000"),
+)
+
+
+class DemoRefusedError(RuntimeError):
+    """Raised when demo data would be loaded into a production database."""
+
+
+async def database_is_empty(session: AsyncSession) -> bool:
+    return (await session.scalar(select(func.count()).select_from(User))) == 0
+
+
+async def load_demo_data(session: AsyncSession, settings: Settings) -> int:
+    """Insert the demo users that are missing and return how many were added."""
+    if settings.is_production:
+        raise DemoRefusedError("demo data is never loaded in production mode")
+
+    password_hash = hash_password(settings.secret("demo_admin_password"))
+    admin = DemoUser(settings.demo_admin_email, "Administración CUENTY", Role.ADMIN)
+    added = 0
+    for demo_user in (admin, *DEMO_USERS):
+        exists = await session.scalar(select(User.id).where(User.email == demo_user.email))
+        if exists is not None:
+            continue
+        session.add(
+            User(
+                email=demo_user.email,
+                name=demo_user.name,
+                role=demo_user.role.value,
+                phone=demo_user.phone,
+                postal_code=demo_user.postal_code,
+                password_hash=password_hash,
+            )
+        )
+        added += 1
+    await session.flush()
+    log.info("demo.loaded", users_added=added)
+    return added

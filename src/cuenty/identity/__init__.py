@@ -1,0 +1,1 @@
+"""Identity: user accounts and their roles (the auth service)."""

@@ -1,0 +1,64 @@
+"""Structured logging: JSON lines in production, readable console output in development.
+
+Every line carries the request id bound by the HTTP middleware and passes the redaction
+processor, so no secret or personal datum is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+from cuenty.kit.redaction import redact_event
+
+
+def configure_logging(*, level: str = "INFO", json_logs: bool = False) -> None:
+    """Route structlog and the standard library (uvicorn, SQLAlchemy) through one pipeline."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        # Tracebacks become text before redaction, so an exception message that quotes a
+        # customer's email or a token is masked too.
+        structlog.processors.format_exc_info,
+        redact_event,
+    ]
+    renderer: Any
+    if json_logs:
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+
+    structlog.configure(
+        processors=[
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+    # The HTTP middleware writes one line per request with the request id; uvicorn's own
+    # access line would duplicate it without that id.
+    logging.getLogger("uvicorn.access").handlers[:] = []
+    logging.getLogger("uvicorn.access").propagate = False
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
