@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     def secret(self, name: str) -> str:
         """Return the clear value of a secret setting; every secret is set after validation."""
         value = getattr(self, name)
-        assert isinstance(value, SecretStr), f"secret {name} was not filled"  # noqa: S101
+        assert isinstance(value, SecretStr), f"secret {name} was not filled"
         return value.get_secret_value()
 
 
@@ -146,9 +146,7 @@ def _reject_insecure_secrets(settings: Settings) -> None:
     if settings.is_sqlite:
         problems.append("CUENTY_DATABASE_URL points to SQLite; production needs PostgreSQL")
     if problems:
-        raise InsecureSettingsError(
-            "refusing to start in production mode: " + "; ".join(problems)
-        )
+        raise InsecureSettingsError("refusing to start in production mode: " + "; ".join(problems))
 
 
 def get_settings(**overrides: Any) -> Settings:

@@ -33,7 +33,9 @@ DEMO_USERS = (
     DemoUser("privacidad@cuenty.mx", "Lucía Privacidad", Role.COMPLIANCE_OFFICER),
     DemoUser("ana.cliente@example.com", "Ana López", Role.CUSTOMER, "+523312345678", "44100"),
     DemoUser("carlos.cliente@example.com", "Carlos Pérez", Role.CUSTOMER, "+528112345678", "64000"),
-    DemoUser("sofia.cliente@example.com", "Sofía Hernández", Role.CUSTOMER, "+529612345678", "29000"),
+    DemoUser(
+        "sofia.cliente@example.com", "Sofía Hernández", Role.CUSTOMER, "+529612345678", "29000"
+    ),
 )
 
 

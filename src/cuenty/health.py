@@ -92,7 +92,7 @@ async def _check_database(state: Any) -> str:
     try:
         async with asyncio.timeout(READINESS_TIMEOUT_SECONDS), state.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-    except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+    except Exception as error:
         log.warning("ready.database_failed", error=str(error), error_type=type(error).__name__)
         return "failed"
     return "ok"
@@ -102,7 +102,7 @@ async def _check_redis(state: Any) -> str:
     try:
         async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
             await state.redis.ping()
-    except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+    except Exception as error:
         log.warning("ready.redis_failed", error=str(error), error_type=type(error).__name__)
         return "failed"
     return "ok"

@@ -23,35 +23,51 @@ SERVICES: dict[str, Service] = {
     service.name: service
     for service in (
         Service(
-            "auth", 3001, ("/v1/auth", "/v1/users", "/v1/api-keys"),
+            "auth",
+            3001,
+            ("/v1/auth", "/v1/users", "/v1/api-keys"),
             "Cuentas, sesiones, 2FA, llaves de API y roles",
         ),
         Service(
-            "payments", 3002, ("/v1/payments", "/v1/banking"),
+            "payments",
+            3002,
+            ("/v1/payments", "/v1/banking"),
             "SPEI, CoDi, notificaciones bancarias y conciliación",
         ),
         Service(
-            "subscriptions", 3003, ("/v1/catalog", "/v1/orders", "/v1/subscriptions"),
+            "subscriptions",
+            3003,
+            ("/v1/catalog", "/v1/orders", "/v1/subscriptions"),
             "Catálogo, pedidos, inventario de cuentas y suscripciones",
         ),
         Service(
-            "notifications", 3004, ("/v1/notifications", "/v1/webhooks"),
+            "notifications",
+            3004,
+            ("/v1/notifications", "/v1/webhooks"),
             "WhatsApp, SMS, correo, push y webhooks salientes",
         ),
         Service(
-            "analytics", 3005, ("/v1/analytics",),
+            "analytics",
+            3005,
+            ("/v1/analytics",),
             "Eventos, tablero por estado y predicciones",
         ),
         Service(
-            "chatwoot", 3006, ("/v1/chatwoot",),
+            "chatwoot",
+            3006,
+            ("/v1/chatwoot",),
             "Integración con Chatwoot para soporte",
         ),
         Service(
-            "compliance", 3007, ("/v1/compliance",),
+            "compliance",
+            3007,
+            ("/v1/compliance",),
             "Derechos ARCO, consentimientos, avisos de privacidad y auditoría (LFPDPPP 2025)",
         ),
         Service(
-            "admin", 3008, ("/console", "/cuenta", "/v1/jobs"),
+            "admin",
+            3008,
+            ("/console", "/cuenta", "/v1/jobs"),
             "Consola web y administración de trabajos en segundo plano",
         ),
     )

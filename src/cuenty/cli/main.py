@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Annotated
 
 import typer
 
 from cuenty.config import get_settings
-from cuenty.services import SERVICES
+from cuenty.services import SERVICES, UnknownServiceError, select_services
 
 app = typer.Typer(help="CUENTY: plataforma de suscripciones digitales.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -21,8 +22,10 @@ app.add_typer(demo_app, name="demo")
 def serve(
     service: Annotated[
         list[str] | None,
-        typer.Option(help=f"Service to run alone (repeatable): {', '.join(SERVICES)}. "
-                     "Default: every service in one process."),
+        typer.Option(
+            help=f"Service to run alone (repeatable): {', '.join(SERVICES)}. "
+            "Default: every service in one process."
+        ),
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[
@@ -34,15 +37,19 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    try:
+        select_services(service)
+    except UnknownServiceError as error:
+        raise typer.BadParameter(str(error), param_hint="--service") from error
     if port is None:
         port = settings.service_ports[service[0]] if service and len(service) == 1 else 8000
     if workers > 1 and settings.is_sqlite:
-        raise typer.BadParameter("SQLite serves one process; use PostgreSQL for --workers > 1")
+        raise typer.BadParameter(
+            "SQLite serves one process; use PostgreSQL for --workers > 1", param_hint="--workers"
+        )
 
     services_arg = ",".join(service) if service else ""
     _print_banner(host, port, services_arg)
-    import os
-
     os.environ["CUENTY_SERVE_SERVICES"] = services_arg
     uvicorn.run(
         "cuenty.cli.asgi:build",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -20,8 +19,6 @@ from cuenty.kit.validation import FieldError, field_errors_from_validation
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:cuenty:problem:"
-
-log = structlog.get_logger(__name__)
 
 
 class ProblemError(Exception):
@@ -200,7 +197,9 @@ def problem_response(
 ) -> JSONResponse:
     body = problem_body(error, locale=locale, instance=instance, request_id=request_id)
     headers = {"Content-Language": locale, **error.headers}
-    return JSONResponse(body, status_code=error.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(
+        body, status_code=error.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 def request_locale(request: Request) -> str:
@@ -218,19 +217,20 @@ def respond_with_problem(request: Request, error: ProblemError) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Register the problem handlers; unexpected exceptions are answered by the request
+    context middleware, which runs inside Starlette's last-resort handler."""
     app.add_exception_handler(ProblemError, _handle_problem)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
-    app.add_exception_handler(Exception, _handle_unexpected)
 
 
 async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ProblemError)  # noqa: S101
+    assert isinstance(exc, ProblemError)
     return respond_with_problem(request, exc)
 
 
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    assert isinstance(exc, RequestValidationError)
     json_error = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
     if json_error is not None:
         location = json_error.get("loc", ())
@@ -245,7 +245,7 @@ async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+    assert isinstance(exc, StarletteHTTPException)
     error_class = _STATUS_ERRORS.get(exc.status_code)
     params = {"path": request.url.path, "method": request.method}
     if error_class is None:
@@ -260,15 +260,3 @@ async def _handle_http_exception(request: Request, exc: Exception) -> JSONRespon
     else:
         error = error_class(headers=exc.headers)
     return respond_with_problem(request, error)
-
-
-async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    request_id = getattr(request.state, "request_id", None) or "-"
-    log.error(
-        "request.unhandled_error",
-        path=request.url.path,
-        method=request.method,
-        error_type=type(exc).__name__,
-        exc_info=exc,
-    )
-    return respond_with_problem(request, InternalError(params={"request_id": request_id}))

@@ -15,7 +15,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cuenty.kit.errors import PayloadTooLargeError, problem_response
+from cuenty.kit.errors import InternalError, PayloadTooLargeError, problem_response
 from cuenty.kit.i18n import negotiate_locale
 from cuenty.kit.metrics import HttpMetrics
 
@@ -43,12 +43,14 @@ class RequestContextMiddleware:
         request_id = _request_id(Headers(scope=scope))
         scope.setdefault("state", {})["request_id"] = request_id
         status_code = 500
+        response_started = False
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status_code
+            nonlocal status_code, response_started
             if message["type"] == "http.response.start":
                 status_code = message["status"]
+                response_started = True
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
@@ -57,6 +59,18 @@ class RequestContextMiddleware:
         self.metrics.in_flight.inc()
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            # Answered here rather than re-raised: Starlette's last-resort handler would log
+            # the traceback a second time, without the request id.
+            log.error(
+                "request.unhandled_error",
+                method=scope["method"],
+                path=scope["path"],
+                error_type=type(error).__name__,
+                exc_info=error,
+            )
+            if not response_started:
+                await _internal_error_response(scope, request_id)(scope, receive, send_with_id)
         finally:
             self.metrics.in_flight.dec()
             elapsed = time.perf_counter() - started
@@ -148,6 +162,19 @@ class BodySizeLimitMiddleware:
             request_id=scope.get("state", {}).get("request_id"),
         )
         await response(scope, receive, send)
+
+
+def _internal_error_response(scope: Scope, request_id: str) -> ASGIApp:
+    default = getattr(scope.get("app"), "state", None)
+    locale = negotiate_locale(
+        Headers(scope=scope).get("accept-language"), getattr(default, "default_locale", "es-MX")
+    )
+    return problem_response(
+        InternalError(params={"request_id": request_id}),
+        locale=locale,
+        instance=scope["path"],
+        request_id=request_id,
+    )
 
 
 def _request_id(headers: Headers) -> str:

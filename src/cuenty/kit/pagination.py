@@ -15,9 +15,10 @@ from typing import Any, Generic, TypeVar
 
 from fastapi import Query, Request
 from pydantic import BaseModel
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, Uuid, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import TypeDecorator
 
 from cuenty.kit.errors import BadRequestError
 from cuenty.kit.i18n import N_
@@ -88,7 +89,15 @@ async def paginate(
     """
     key = tuple_(*key_columns)
     if params.cursor:
-        after = tuple_(*decode_cursor(params.cursor, key_columns))
+        values = decode_cursor(params.cursor, key_columns)
+        # Bound with each column's own type, so PostgreSQL compares timestamps as timestamps
+        # and SQLite gets the same text format it stored.
+        after = tuple_(
+            *(
+                literal(value, type_=column.type)
+                for value, column in zip(values, key_columns, strict=True)
+            )
+        )
         statement = statement.where(key < after if descending else key > after)
     ordering = [column.desc() if descending else column.asc() for column in key_columns]
     statement = statement.order_by(*ordering).limit(params.limit + 1)
@@ -114,7 +123,7 @@ def _to_json(value: Any) -> Any:
 
 
 def _from_json(value: Any, column: InstrumentedAttribute[Any]) -> Any:
-    python_type = column.type.python_type
+    python_type = _python_type(column)
     if python_type is datetime:
         return datetime.fromisoformat(value)
     if python_type is uuid.UUID:
@@ -122,3 +131,15 @@ def _from_json(value: Any, column: InstrumentedAttribute[Any]) -> Any:
     if python_type is int and not isinstance(value, int):
         raise ValueError("integer key expected")
     return value
+
+
+def _python_type(column: InstrumentedAttribute[Any]) -> type | None:
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    if isinstance(column_type, Uuid):
+        return uuid.UUID
+    try:
+        return column_type.python_type
+    except NotImplementedError:
+        return None

@@ -17,12 +17,40 @@ MAX_DEPTH = 6
 # "apiKey" all match.
 SECRET_KEYS = frozenset(
     {
-        "password", "passwd", "pwd", "newpassword", "currentpassword", "passwordhash",
-        "secret", "secretkey", "clientsecret", "webhooksecret", "signingsecret",
-        "token", "accesstoken", "refreshtoken", "idtoken", "authorization", "proxyauthorization",
-        "cookie", "setcookie", "apikey", "xapikey", "privatekey", "encryptionkey",
-        "otp", "code2fa", "totp", "totpsecret", "backupcodes", "pin", "cvv", "cvc",
-        "credentials", "firma", "signature",
+        "password",
+        "passwd",
+        "pwd",
+        "newpassword",
+        "currentpassword",
+        "passwordhash",
+        "secret",
+        "secretkey",
+        "clientsecret",
+        "webhooksecret",
+        "signingsecret",
+        "token",
+        "accesstoken",
+        "refreshtoken",
+        "idtoken",
+        "authorization",
+        "proxyauthorization",
+        "cookie",
+        "setcookie",
+        "apikey",
+        "xapikey",
+        "privatekey",
+        "encryptionkey",
+        "otp",
+        "code2fa",
+        "totp",
+        "totpsecret",
+        "backupcodes",
+        "pin",
+        "cvv",
+        "cvc",
+        "credentials",
+        "firma",
+        "signature",
     }
 )
 
@@ -35,7 +63,9 @@ _QUERY_SECRET = re.compile(
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?P<head>\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}", re.I)
 _PREFIXED_KEY = re.compile(r"\b(?P<prefix>(?:cty|whsec|sk|pk|rk)_(?:[a-z]+_)?)[A-Za-z0-9]{12,}\b")
-_EMAIL = re.compile(r"\b(?P<first>[A-Za-z0-9])[A-Za-z0-9._%+-]*@(?P<domain>[A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
+_EMAIL = re.compile(
+    r"\b(?P<first>[A-Za-z0-9])[A-Za-z0-9._%+-]*@(?P<domain>[A-Za-z0-9.-]+\.[A-Za-z]{2,})\b"
+)
 _CLABE = re.compile(r"(?<![\d])\d{14}(?P<last>\d{4})(?![\d])")
 _CARD = re.compile(r"(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])")
 _PHONE = re.compile(

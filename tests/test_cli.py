@@ -1,0 +1,52 @@
+"""The `cuenty` command: schema migrations, demo data and argument checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cuenty.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("CUENTY_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    monkeypatch.setenv("CUENTY_ENVIRONMENT", "development")
+    return path
+
+
+def test_db_upgrade_then_current(sqlite_env: Path) -> None:
+    upgraded = runner.invoke(app, ["db", "upgrade"])
+    current = runner.invoke(app, ["db", "current"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "up to date" in current.output
+
+
+def test_db_current_on_empty_database(sqlite_env: Path) -> None:
+    result = runner.invoke(app, ["db", "current"])
+    assert "current: none" in result.output
+
+
+def test_demo_load_if_empty_loads_once(sqlite_env: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    first = runner.invoke(app, ["demo", "load", "--if-empty"])
+    second = runner.invoke(app, ["demo", "load", "--if-empty"])
+    assert "7 user(s) added" in first.output
+    assert "nothing loaded" in second.output
+    assert "admin@cuenty.mx" in second.output
+
+
+def test_serve_rejects_unknown_service(sqlite_env: Path) -> None:
+    result = runner.invoke(app, ["serve", "--service", "billing"])
+    assert result.exit_code == 2
+    assert "billing" in result.output
+
+
+def test_serve_rejects_workers_on_sqlite(sqlite_env: Path) -> None:
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 2

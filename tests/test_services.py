@@ -1,0 +1,30 @@
+"""`create_app(services=...)` mounts only the selected services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cuenty.app import create_app
+from cuenty.services import UnknownServiceError, select_services
+from tests.conftest import client_for, make_settings
+
+
+async def test_single_service_mounts_only_its_paths(tmp_path: Path) -> None:
+    settings = make_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/s.db")
+    app = create_app(settings, services=["payments"])
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        assert (await client.get("/v1/payments/health")).status_code == 200
+        assert (await client.get("/v1/auth/health")).status_code == 404
+        assert (await client.get("/health")).json()["service"] == "payments"
+
+
+def test_unknown_service_is_rejected() -> None:
+    with pytest.raises(UnknownServiceError, match="billing"):
+        select_services(["billing"])
+
+
+def test_services_keep_table_order() -> None:
+    names = [service.name for service in select_services(["compliance", "auth"])]
+    assert names == ["auth", "compliance"]
