@@ -21,21 +21,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cuenty import __version__
 from cuenty.config import Settings, get_settings
 from cuenty.health import build_health_router
+from cuenty.identity.access import RevocationStore
+from cuenty.identity.authentication import Authenticator, rate_limit_resolver
+from cuenty.identity.delivery import DevOutboxDelivery
+from cuenty.identity.tokens import PublicKeyCache, database_jwks_loader, url_jwks_loader
 from cuenty.kit.db import create_engine, create_session_factory
 from cuenty.kit.errors import install_error_handlers
 from cuenty.kit.logging import configure_logging
 from cuenty.kit.metrics import DatabasePoolCollector, HttpMetrics
 from cuenty.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from cuenty.kit.ratelimit import RateLimiter, RateLimitMiddleware
 from cuenty.openapi import API_DESCRIPTION, OPENAPI_TAGS
 from cuenty.services import Service, select_services
 
 log = structlog.get_logger(__name__)
 
-# Routes that accept bodies above the default limit: statement files and CSV imports
-# (20 MiB) and analytics event batches (5 MiB).
+# Routes that accept bodies above the default limit: bank statement files (20 MiB) and
+# analytics event batches (5 MiB). A larger CUENTY_MAX_BODY_BYTES applies to them too.
 LARGE_BODY_ROUTES: tuple[tuple[str, int], ...] = (
     ("/v1/banking/statements", 20 * 1024 * 1024),
-    ("/v1/inventory/import", 20 * 1024 * 1024),
     ("/v1/analytics/events/batch", 5 * 1024 * 1024),
 )
 
@@ -85,6 +89,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.redis = _redis_client(settings)
+    _start_identity(app, settings)
     app.state.metrics_registry.register(DatabasePoolCollector(engine))
     log.info(
         "app.started",
@@ -103,13 +108,32 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         log.info("app.stopped")
 
 
+def _start_identity(app: FastAPI, settings: Settings) -> None:
+    """Build what every service needs to authenticate and rate-limit its callers."""
+    factory = app.state.session_factory
+    loader = (
+        url_jwks_loader(settings.jwks_url) if settings.jwks_url else database_jwks_loader(factory)
+    )
+    app.state.revocations = RevocationStore(app.state.redis, factory)
+    app.state.authenticator = Authenticator(
+        settings, factory, PublicKeyCache(loader), app.state.revocations
+    )
+    app.state.rate_limiter = (
+        RateLimiter(settings.redis_url) if settings.rate_limit_enabled else None
+    )
+    app.state.rate_limit_resolver = rate_limit_resolver(app.state)
+    app.state.code_delivery = DevOutboxDelivery(settings.secret("encryption_key"))
+
+
 def _add_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) -> None:
     # Starlette runs the last added middleware first: the request context wraps everything,
     # so even a 413 or a CORS rejection is logged with its request id.
     app.add_middleware(
         BodySizeLimitMiddleware,
         default_limit=settings.max_body_bytes,
-        route_limits=LARGE_BODY_ROUTES,
+        route_limits=[
+            (prefix, max(limit, settings.max_body_bytes)) for prefix, limit in LARGE_BODY_ROUTES
+        ],
         default_locale=settings.default_locale,
     )
     if settings.cors_origins:
@@ -133,6 +157,12 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) -> N
                 "Retry-After",
             ],
         )
+    app.add_middleware(
+        RateLimitMiddleware,
+        limiter=lambda: getattr(app.state, "rate_limiter", None),
+        resolve_bucket=lambda scope: app.state.rate_limit_resolver(scope),
+        default_locale=settings.default_locale,
+    )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
 
 

@@ -9,7 +9,7 @@ import os
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -58,27 +58,36 @@ class Settings(BaseSettings):
     demo_admin_email: str = "admin@cuenty.mx"
     demo_admin_password: SecretStr | None = None
 
-    default_locale: str = "es-MX"
+    default_locale: Literal["es-MX", "en"] = "es-MX"
     company_legal_name: str = "CUENTY S.A. de C.V."
     public_base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(default=ONE_MIB, ge=1024)
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_json: bool | None = None
 
-    service_ports: dict[str, int] = Field(
-        default_factory=lambda: {
-            "auth": 3001,
-            "payments": 3002,
-            "subscriptions": 3003,
-            "notifications": 3004,
-            "analytics": 3005,
-            "chatwoot": 3006,
-            "compliance": 3007,
-            "admin": 3008,
-        }
-    )
+    access_token_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    refresh_token_ttl_days: int = Field(default=30, ge=1)
+    jwt_issuer: str = "cuenty-auth"
+    jwt_audience: str = "cuenty-api"
+    # Services other than auth read the public keys from here; unset means "read them from
+    # the database", as the single-process mode does.
+    jwks_url: str | None = None
+
+    rate_limit_enabled: bool = True
+    rate_limit_per_ip: str = "100/minute"
+    rate_limit_per_user: str = "100/minute"
+    rate_limit_per_api_key: str = "500/minute"
+    rate_limit_auth: str = "10/15 minutes"
+
+    # Overrides of the services' own ports (cuenty.services), e.g. {"auth": 4001}.
+    service_ports: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod
@@ -116,12 +125,21 @@ class Settings(BaseSettings):
         return self.environment is Environment.PRODUCTION
 
     @property
+    def api_key_environment(self) -> str:
+        return "live" if self.is_production else "test"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
     @cached_property
     def json_logs(self) -> bool:
         return self.is_production if self.log_json is None else self.log_json
+
+    def service_port(self, service: str) -> int:
+        from cuenty.services import SERVICES
+
+        return self.service_ports.get(service, SERVICES[service].port)
 
     def secret(self, name: str) -> str:
         """Return the clear value of a secret setting; every secret is set after validation."""

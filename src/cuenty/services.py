@@ -27,6 +27,11 @@ SERVICES: dict[str, Service] = {
             3001,
             ("/v1/auth", "/v1/users", "/v1/api-keys"),
             "Cuentas, sesiones, 2FA, llaves de API y roles",
+            routers=(
+                "cuenty.identity.endpoints:auth_router",
+                "cuenty.identity.endpoints:users_router",
+                "cuenty.identity.endpoints:api_keys_router",
+            ),
         ),
         Service(
             "payments",

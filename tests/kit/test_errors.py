@@ -113,7 +113,7 @@ async def test_malformed_json_in_english(client: httpx.AsyncClient) -> None:
         headers={"Content-Type": "application/json", "Accept-Language": "en"},
     )
     assert response.json()["title"] == "Malformed JSON"
-    assert "position 1" in response.json()["detail"]
+    assert response.json()["detail"] == "The request body is not valid JSON (error at character 1)."
 
 
 async def test_wrong_content_type_is_415(client: httpx.AsyncClient) -> None:
@@ -226,3 +226,30 @@ async def test_domain_error_uses_its_status_and_code(client: httpx.AsyncClient) 
 def test_money_body_keeps_decimal() -> None:
     order = OrderIn.model_validate(VALID_ORDER)
     assert order.amount == Decimal("299.00")
+
+
+async def test_framework_429_fills_retry_after(client: httpx.AsyncClient) -> None:
+    from fastapi import HTTPException
+
+    app = client._transport.app  # type: ignore[attr-defined]
+
+    @app.get("/v1/test/busy")
+    async def busy() -> None:
+        raise HTTPException(status_code=429, headers={"Retry-After": "30"})
+
+    response = await client.get("/v1/test/busy", headers={"Accept-Language": "en"})
+    assert response.json()["detail"] == "The rate limit was exceeded; retry after 30 seconds."
+    assert response.headers["retry-after"] == "30"
+
+
+async def test_error_without_params_shows_no_placeholder(client: httpx.AsyncClient) -> None:
+    from cuenty.kit.errors import ServiceUnavailableError
+
+    app = client._transport.app  # type: ignore[attr-defined]
+
+    @app.get("/v1/test/down")
+    async def down() -> None:
+        raise ServiceUnavailableError()
+
+    response = await client.get("/v1/test/down")
+    assert "{" not in response.json()["detail"]

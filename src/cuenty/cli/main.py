@@ -42,7 +42,7 @@ def serve(
     except UnknownServiceError as error:
         raise typer.BadParameter(str(error), param_hint="--service") from error
     if port is None:
-        port = settings.service_ports[service[0]] if service and len(service) == 1 else 8000
+        port = settings.service_port(service[0]) if service and len(service) == 1 else 8000
     if workers > 1 and settings.is_sqlite:
         raise typer.BadParameter(
             "SQLite serves one process; use PostgreSQL for --workers > 1", param_hint="--workers"
@@ -99,8 +99,11 @@ def demo_load(
     ] = False,
 ) -> None:
     """Load the demo users (idempotent); refused in production mode."""
-    added = asyncio.run(_load_demo(if_empty))
     settings = get_settings()
+    if settings.is_production:
+        typer.echo("demo data is never loaded in production mode (CUENTY_ENVIRONMENT)", err=True)
+        raise typer.Exit(1)
+    added = asyncio.run(_load_demo(if_empty))
     if added is None:
         typer.echo("demo data: the database already has users; nothing loaded")
     else:

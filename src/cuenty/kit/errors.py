@@ -32,6 +32,8 @@ class ProblemError(Exception):
     code: ClassVar[str] = "bad_request"
     title: ClassVar[str] = N_("Bad request")
     detail: ClassVar[str] = N_("The request cannot be processed.")
+    # When true, the request's database work is committed before the error is answered.
+    persist_changes: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -59,7 +61,7 @@ class MalformedJsonError(ProblemError):
     status = 400
     code = "malformed_json"
     title = N_("Malformed JSON")
-    detail = N_("The request body is not valid JSON: {reason} at position {position}.")
+    detail = N_("The request body is not valid JSON (error at character {position}).")
 
 
 class NotAuthenticatedError(ProblemError):
@@ -235,10 +237,7 @@ async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     if json_error is not None:
         location = json_error.get("loc", ())
         position = location[1] if len(location) > 1 else 0
-        reason = (json_error.get("ctx") or {}).get("error", "invalid JSON")
-        return respond_with_problem(
-            request, MalformedJsonError(params={"reason": reason, "position": position})
-        )
+        return respond_with_problem(request, MalformedJsonError(params={"position": position}))
     field_errors = field_errors_from_validation(exc.errors())
     error = ValidationFailedError(params={"count": len(field_errors)}, errors=field_errors)
     return respond_with_problem(request, error)
@@ -252,6 +251,12 @@ async def _handle_http_exception(request: Request, exc: Exception) -> JSONRespon
         error: ProblemError = _generic_http_error(exc.status_code)(
             params={"status": exc.status_code}, headers=exc.headers
         )
+    elif exc.status_code == 500:
+        request_id = getattr(request.state, "request_id", None) or "-"
+        error = InternalError(params={"request_id": request_id})
+    elif error_class is TooManyRequestsError:
+        retry_after = (exc.headers or {}).get("Retry-After", "-")
+        error = TooManyRequestsError(params={"retry_after": retry_after}, headers=exc.headers)
     elif error_class is PayloadTooLargeError:
         limit = getattr(exc, "limit", None) or request.app.state.settings.max_body_bytes
         error = PayloadTooLargeError(params={"limit": limit})

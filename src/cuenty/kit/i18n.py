@@ -46,7 +46,13 @@ def negotiate_locale(accept_language: str | None, default: str = DEFAULT_LOCALE)
 def translate(locale: str, message: str, **params: Any) -> str:
     """Translate a message id into the locale and fill its `{named}` placeholders."""
     text = _translations(_catalog_folder_name(locale)).gettext(message)
-    return text.format(**params) if params else text
+    # A placeholder without a value prints as "-" rather than failing the error response.
+    return text.format_map(_DefaultParams(params))
+
+
+class _DefaultParams(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "-"
 
 
 def _parse_quality(params: str) -> float:

@@ -147,7 +147,7 @@ class BodySizeLimitMiddleware:
 
     def limit_for(self, path: str) -> int:
         for prefix, limit in self.route_limits:
-            if path.startswith(prefix):
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
                 return limit
         return self.default_limit
 

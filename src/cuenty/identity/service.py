@@ -1,0 +1,315 @@
+"""Account rules: registration, password and code sign-in, the second factor, and profile
+changes. Services flush but never commit; the request owns the transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cuenty.identity import audit, codes, twofactor
+from cuenty.identity.access import Principal
+from cuenty.identity.context import IdentityContext
+from cuenty.identity.errors import (
+    AccountDisabledError,
+    EmailTakenError,
+    InvalidCodeError,
+    InvalidCredentialsError,
+    PhoneTakenError,
+    UserNotFoundError,
+)
+from cuenty.identity.models import DeliveryChannel, LoginChallenge, User
+from cuenty.identity.passwords import check_password_strength
+from cuenty.identity.schemas import LoginRequest, RegisterRequest
+from cuenty.identity.sessions import TokenPair, start_session
+from cuenty.kit.errors import BadRequestError
+from cuenty.kit.i18n import N_
+from cuenty.kit.security import hash_password, verify_password
+
+# Verified against when the account does not exist, so both paths cost one Argon2 check and
+# response times do not reveal which emails are registered.
+_DUMMY_HASH = hash_password("cuenty-timing-equalizer")
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    tokens: TokenPair | None = None
+    challenge: LoginChallenge | None = None
+
+
+async def register(
+    session: AsyncSession, ctx: IdentityContext, data: RegisterRequest
+) -> tuple[User, TokenPair]:
+    if data.password is not None:
+        user = await _register_with_password(session, data)
+    elif data.phone is not None and data.code is not None:
+        user = await _register_with_phone_code(session, ctx, data)
+    else:
+        raise BadRequestError(N_("Send email and password, or phone and the code sent to it."))
+    tokens = await start_session(session, ctx.settings, user, ctx.client, ctx.now)
+    await audit.record(
+        session,
+        "auth.registered",
+        subject_user_id=user.id,
+        ip_address=ctx.client.ip_address,
+        request_id=ctx.client.request_id,
+    )
+    return user, tokens
+
+
+async def login(session: AsyncSession, ctx: IdentityContext, data: LoginRequest) -> LoginOutcome:
+    identifier = str(data.email).lower() if data.email else data.phone
+    if identifier is None:
+        raise BadRequestError(N_("Send an email or a phone number."))
+    user = await session.scalar(
+        select(User).where(or_(User.email == identifier, User.phone == identifier))
+    )
+    matches, new_hash = verify_password(
+        data.password, user.password_hash if user and user.password_hash else _DUMMY_HASH
+    )
+    if user is None or user.password_hash is None or not matches:
+        await audit.record(
+            session,
+            "auth.login_failed",
+            subject_user_id=user.id if user else None,
+            ip_address=ctx.client.ip_address,
+            request_id=ctx.client.request_id,
+        )
+        raise InvalidCredentialsError()
+    if new_hash is not None:
+        # A bcrypt hash from the earlier system, or outdated Argon2 parameters.
+        user.password_hash = new_hash
+    return await _finish_first_factor(session, ctx, user, "password")
+
+
+async def send_login_code(
+    session: AsyncSession, ctx: IdentityContext, phone: str, channel: str, purpose: str
+) -> None:
+    """Send a sign-in or sign-up code to a phone.
+
+    A sign-in code for an unknown phone is silently not sent, so the answer does not reveal
+    which numbers have accounts, and nobody can make us send messages to arbitrary numbers.
+    """
+    user = await session.scalar(select(User).where(User.phone == phone))
+    if purpose == "register":
+        if user is not None:
+            raise PhoneTakenError()
+        policy, user_id = codes.REGISTER_CODE, None
+    else:
+        if user is None or not user.is_active:
+            return
+        policy, user_id = codes.LOGIN_CODE, user.id
+    target = codes.CodeTarget(
+        subject=phone,
+        channel=channel,
+        recipient=phone,
+        user_id=user_id,
+        locale=user.locale if user else ctx.settings.default_locale,
+    )
+    await codes.issue_code(
+        session, policy, target, delivery=ctx.delivery, hmac_secret=ctx.hmac_secret, now=ctx.now
+    )
+
+
+async def login_with_code(
+    session: AsyncSession, ctx: IdentityContext, phone: str, code: str
+) -> LoginOutcome:
+    await codes.verify_code(
+        session, codes.LOGIN_CODE, phone, code, hmac_secret=ctx.hmac_secret, now=ctx.now
+    )
+    user = await session.scalar(select(User).where(User.phone == phone))
+    if user is None:
+        raise InvalidCredentialsError()
+    if user.phone_verified_at is None:
+        user.phone_verified_at = ctx.now
+    return await _finish_first_factor(session, ctx, user, "phone_code")
+
+
+async def send_two_factor_code(
+    session: AsyncSession, ctx: IdentityContext, user: User, challenge_id: uuid.UUID | None
+) -> None:
+    channel, recipient = delivery_address(user)
+    target = codes.CodeTarget(
+        subject=f"user:{user.id}",
+        channel=channel,
+        recipient=recipient,
+        user_id=user.id,
+        challenge_id=challenge_id,
+        locale=user.locale,
+    )
+    await codes.issue_code(
+        session,
+        codes.TWO_FACTOR_CODE,
+        target,
+        delivery=ctx.delivery,
+        hmac_secret=ctx.hmac_secret,
+        now=ctx.now,
+    )
+
+
+async def check_second_factor(
+    session: AsyncSession,
+    ctx: IdentityContext,
+    user: User,
+    code: str,
+    challenge_id: uuid.UUID | None,
+) -> str:
+    """Accept a TOTP code, a backup code or a code sent by message; return which one."""
+    if twofactor.verify_totp(user, code, ctx.encryption_key):
+        return "totp"
+    if await twofactor.use_backup_code(
+        session, user, code, hmac_secret=ctx.hmac_secret, now=ctx.now
+    ):
+        return "backup_code"
+    if code.isdigit() and len(code) == codes.CODE_DIGITS:
+        await codes.verify_code(
+            session,
+            codes.TWO_FACTOR_CODE,
+            f"user:{user.id}",
+            code,
+            hmac_secret=ctx.hmac_secret,
+            now=ctx.now,
+            challenge_id=challenge_id,
+        )
+        return "message_code"
+    raise InvalidCodeError(params={"attempts_left": "-"})
+
+
+async def complete_challenge(
+    session: AsyncSession, ctx: IdentityContext, challenge_id: uuid.UUID, code: str
+) -> TokenPair:
+    challenge = await twofactor.live_challenge(session, challenge_id, ctx.now)
+    user = await load_user(session, challenge.user_id)
+    try:
+        method = await check_second_factor(session, ctx, user, code, challenge.id)
+    except InvalidCodeError:
+        challenge.attempts += 1
+        await audit.record(
+            session,
+            "auth.two_factor_failed",
+            subject_user_id=user.id,
+            ip_address=ctx.client.ip_address,
+            request_id=ctx.client.request_id,
+        )
+        raise
+    challenge.completed_at = ctx.now
+    tokens = await start_session(session, ctx.settings, user, ctx.client, ctx.now)
+    await audit.record(
+        session,
+        "auth.login",
+        subject_user_id=user.id,
+        method=method,
+        ip_address=ctx.client.ip_address,
+        request_id=ctx.client.request_id,
+    )
+    return tokens
+
+
+async def load_user(session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise UserNotFoundError()
+    return user
+
+
+async def load_principal_user(session: AsyncSession, principal: Principal) -> User:
+    if principal.user_id is None:
+        raise UserNotFoundError()
+    user = await load_user(session, principal.user_id)
+    if not user.is_active:
+        raise AccountDisabledError()
+    return user
+
+
+def delivery_address(user: User) -> tuple[str, str]:
+    """Return the channel and address for the user's messages, falling back to what exists."""
+    preferred = user.delivery_channel
+    if preferred == DeliveryChannel.EMAIL and user.email:
+        return DeliveryChannel.EMAIL.value, user.email
+    if user.phone:
+        channel = (
+            preferred
+            if preferred in (DeliveryChannel.WHATSAPP, DeliveryChannel.SMS)
+            else "whatsapp"
+        )
+        return str(channel), user.phone
+    return DeliveryChannel.EMAIL.value, user.email or ""
+
+
+async def _finish_first_factor(
+    session: AsyncSession, ctx: IdentityContext, user: User, method: str
+) -> LoginOutcome:
+    if not user.is_active:
+        raise AccountDisabledError()
+    if user.two_factor_enabled_at is not None:
+        challenge = await twofactor.open_challenge(session, user, ctx.now)
+        return LoginOutcome(challenge=challenge)
+    tokens = await start_session(session, ctx.settings, user, ctx.client, ctx.now)
+    await audit.record(
+        session,
+        "auth.login",
+        subject_user_id=user.id,
+        method=method,
+        ip_address=ctx.client.ip_address,
+        request_id=ctx.client.request_id,
+    )
+    return LoginOutcome(tokens=tokens)
+
+
+async def _register_with_password(session: AsyncSession, data: RegisterRequest) -> User:
+    if data.email is None or data.password is None:
+        raise BadRequestError(N_("Send email and password, or phone and the code sent to it."))
+    check_password_strength(data.password)
+    email = str(data.email).lower()
+    await _ensure_unique(session, email, data.phone)
+    user = User(
+        email=email,
+        phone=data.phone,
+        name=data.name.strip(),
+        postal_code=data.postal_code,
+        password_hash=hash_password(data.password),
+        delivery_channel=DeliveryChannel.WHATSAPP.value
+        if data.phone
+        else DeliveryChannel.EMAIL.value,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def _register_with_phone_code(
+    session: AsyncSession, ctx: IdentityContext, data: RegisterRequest
+) -> User:
+    assert data.phone is not None and data.code is not None
+    if not data.phone.startswith("+52"):
+        raise BadRequestError(N_("Sign-up by code needs a Mexican mobile number (+52)."))
+    await _ensure_unique(session, None, data.phone)
+    await codes.verify_code(
+        session,
+        codes.REGISTER_CODE,
+        data.phone,
+        data.code,
+        hmac_secret=ctx.hmac_secret,
+        now=ctx.now,
+    )
+    user = User(
+        phone=data.phone,
+        name=data.name.strip(),
+        postal_code=data.postal_code,
+        phone_verified_at=ctx.now,
+        delivery_channel=DeliveryChannel.WHATSAPP.value,
+        email=str(data.email).lower() if data.email else None,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def _ensure_unique(session: AsyncSession, email: str | None, phone: str | None) -> None:
+    if email and await session.scalar(select(User.id).where(User.email == email)):
+        raise EmailTakenError()
+    if phone and await session.scalar(select(User.id).where(User.phone == phone)):
+        raise PhoneTakenError()

@@ -1,0 +1,124 @@
+"""API keys, bcrypt hashes from the earlier system, and profile changes with re-verification."""
+
+from __future__ import annotations
+
+import bcrypt
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from cuenty.identity.api_keys import generate_key, has_valid_format
+from cuenty.identity.models import ApiKey, User
+from tests.identity.helpers import bearer, latest_code, login, register
+
+
+def test_generated_key_has_valid_checksum() -> None:
+    key = generate_key("test")
+    assert key.startswith("cty_test_")
+    assert has_valid_format(key)
+
+
+def test_changed_key_fails_checksum() -> None:
+    key = generate_key("live")
+    altered = key[:-1] + ("A" if key[-1] != "A" else "B")
+    assert not has_valid_format(altered)
+
+
+async def test_api_key_shown_once_and_stored_hashed(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await register(client)
+    tokens = await login(client, "ana@example.com")
+    created = await client.post(
+        "/v1/api-keys", json={"name": "tienda", "scopes": ["orders:read"]}, headers=bearer(tokens)
+    )
+    assert created.status_code == 201
+    clear = created.json()["key"]
+    listed = await client.get("/v1/api-keys", headers=bearer(tokens))
+    assert clear not in listed.text
+    assert listed.json()[0]["prefix"] == clear[:12]
+    async with app.state.session_factory() as session:
+        stored = await session.scalar(select(ApiKey))
+    assert stored is not None
+    assert clear not in stored.key_hash
+
+
+async def test_api_key_use_records_last_used(client: httpx.AsyncClient, app: FastAPI) -> None:
+    await register(client)
+    tokens = await login(client, "ana@example.com")
+    created = await client.post(
+        "/v1/api-keys", json={"name": "tienda", "scopes": ["orders:read"]}, headers=bearer(tokens)
+    )
+    await client.get("/v1/auth/sessions", headers={"X-API-Key": created.json()["key"]})
+    listed = await client.get("/v1/api-keys", headers=bearer(tokens))
+    assert listed.json()[0]["lastUsedAt"] is not None
+
+
+async def test_revoked_api_key_is_rejected(client: httpx.AsyncClient) -> None:
+    await register(client)
+    tokens = await login(client, "ana@example.com")
+    created = (
+        await client.post(
+            "/v1/api-keys", json={"name": "t", "scopes": ["orders:read"]}, headers=bearer(tokens)
+        )
+    ).json()
+    assert (
+        await client.delete(f"/v1/api-keys/{created['id']}", headers=bearer(tokens))
+    ).status_code == 204
+    response = await client.get("/v1/auth/sessions", headers={"X-API-Key": created["key"]})
+    assert response.status_code == 401
+
+
+async def test_unknown_scope_is_rejected(client: httpx.AsyncClient) -> None:
+    await register(client)
+    tokens = await login(client, "ana@example.com")
+    response = await client.post(
+        "/v1/api-keys", json={"name": "t", "scopes": ["everything"]}, headers=bearer(tokens)
+    )
+    assert response.status_code == 403
+
+
+async def test_bcrypt_hash_logs_in_and_is_upgraded(client: httpx.AsyncClient, app: FastAPI) -> None:
+    legacy = bcrypt.hashpw(b"Clave-Heredada-2019", bcrypt.gensalt(rounds=10)).decode()
+    legacy = "$2a$" + legacy[4:]
+    async with app.state.session_factory.begin() as session:
+        session.add(User(email="legado@example.com", name="Cliente Legado", password_hash=legacy))
+    tokens = await login(client, "legado@example.com", "Clave-Heredada-2019")
+    assert tokens["accessToken"]
+    async with app.state.session_factory() as session:
+        stored = await session.scalar(
+            select(User.password_hash).where(User.email == "legado@example.com")
+        )
+    assert stored is not None
+    assert stored.startswith("$argon2id$")
+
+
+async def test_email_change_waits_for_verification(client: httpx.AsyncClient, app: FastAPI) -> None:
+    await register(client)
+    tokens = await login(client, "ana@example.com")
+    pending = await client.patch(
+        "/v1/users/me",
+        json={"email": "ana.nueva@example.com", "name": "Ana L."},
+        headers=bearer(tokens),
+    )
+    assert pending.json()["email"] == "ana@example.com"
+    assert pending.json()["pendingEmail"] == "ana.nueva@example.com"
+    assert pending.json()["name"] == "Ana L."
+    code = await latest_code(app, "ana.nueva@example.com")
+    verified = await client.post(
+        "/v1/users/me/verify-contact",
+        json={"channel": "email", "code": code},
+        headers=bearer(tokens),
+    )
+    assert verified.json()["email"] == "ana.nueva@example.com"
+    assert verified.json()["emailVerified"] is True
+
+
+async def test_email_change_to_taken_address_is_409(client: httpx.AsyncClient) -> None:
+    await register(client, "beto@example.com")
+    await register(client, "ana@example.com")
+    tokens = await login(client, "ana@example.com")
+    response = await client.patch(
+        "/v1/users/me", json={"email": "beto@example.com"}, headers=bearer(tokens)
+    )
+    assert response.status_code == 409
