@@ -50,3 +50,21 @@ def test_serve_rejects_unknown_service(sqlite_env: Path) -> None:
 def test_serve_rejects_workers_on_sqlite(sqlite_env: Path) -> None:
     result = runner.invoke(app, ["serve", "--workers", "2"])
     assert result.exit_code == 2
+
+
+def test_keys_rotate_then_list(sqlite_env: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    rotated = runner.invoke(app, ["keys", "rotate"])
+    listed = runner.invoke(app, ["keys", "list"])
+    kid = rotated.output.split("new signing key ")[1].split(";")[0]
+    assert rotated.exit_code == 0, rotated.output
+    assert f"{kid}  created" in listed.output
+
+
+def test_dev_outbox_refused_in_production(sqlite_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CUENTY_ENVIRONMENT", "production")
+    for name in ("SECRET_KEY", "ENCRYPTION_KEY", "API_KEY_HMAC_SECRET"):
+        monkeypatch.setenv(f"CUENTY_{name}", "z" * 40)
+    monkeypatch.setenv("CUENTY_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    result = runner.invoke(app, ["dev", "outbox"])
+    assert result.exit_code == 1

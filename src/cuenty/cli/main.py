@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cuenty.cli.identity import dev_app, keys_app
 from cuenty.config import get_settings
 from cuenty.services import SERVICES, UnknownServiceError, select_services
 
@@ -16,6 +17,8 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 demo_app = typer.Typer(help="Demo data for the embedded mode.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+app.add_typer(keys_app, name="keys")
+app.add_typer(dev_app, name="dev")
 
 
 @app.command()

@@ -52,13 +52,7 @@ class Authenticator:
         token = bearer_token(connection)
         if token is None:
             return None
-        claims = await self.verify_token(token)
-        return Principal(
-            user_id=claims.subject,
-            role=claims.role,
-            scopes=claims.scopes,
-            session_id=claims.session_id,
-        )
+        return principal_from_claims(await self.verify_token(token))
 
     async def verify_token(self, token: str) -> AccessClaims:
         try:
@@ -88,6 +82,15 @@ class Authenticator:
             scopes=frozenset(key.scopes),
             api_key_id=key.id,
         )
+
+
+def principal_from_claims(claims: AccessClaims) -> Principal:
+    return Principal(
+        user_id=claims.subject,
+        role=claims.role,
+        scopes=claims.scopes,
+        session_id=claims.session_id,
+    )
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:
@@ -122,6 +125,8 @@ def rate_limit_resolver(state: Any) -> Callable[[Scope], Awaitable[Bucket | None
             except InvalidTokenError:
                 pass
             else:
+                # Kept for the route's own access check, so the token is verified once.
+                scope.setdefault("state", {})["principal"] = principal_from_claims(claims)
                 return Bucket(f"user:{claims.subject}", per_user)
         return Bucket(f"ip:{client_ip(connection, settings.trusted_proxies)}", per_ip)
 

@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cuenty.identity import audit
 from cuenty.identity.delivery import CodeDelivery, CodeMessage
 from cuenty.identity.errors import (
     CodeExpiredError,
@@ -46,7 +47,8 @@ CONTACT_CODE = CodePolicy("contact", ttl=timedelta(minutes=10), max_attempts=5)
 
 @dataclass(frozen=True)
 class CodeTarget:
-    """Who the code is for (`subject`, the key of attempts and lockouts) and where it goes."""
+    """Recipient of a code: the `subject` that attempts and lockouts count against, and the
+    channel and address the code goes to."""
 
     subject: str
     channel: str
@@ -164,7 +166,9 @@ async def _count_failure(
         )
     else:
         lockout.locked_until = locked_until
-    log.warning("auth.code_lockout", purpose=policy.purpose)
+    await audit.record(
+        session, "auth.code_lockout", subject_user_id=record.user_id, purpose=policy.purpose
+    )
     raise CodeLockedError(params={"locked_until": _local_time(locked_until)})
 
 

@@ -215,7 +215,7 @@ class SigningKey(Base):
 class DevOutboxMessage(Base):
     """A message the development delivery recorded instead of sending it.
 
-    `body` has codes masked; `secret` holds the code encrypted, for `cuenty dev outbox` and
+    `body` has codes masked; `secret` contains the code encrypted, for `cuenty dev outbox` and
     tests.
     """
 

@@ -91,7 +91,7 @@ async def send_login_code(
     """Send a sign-in or sign-up code to a phone.
 
     A sign-in code for an unknown phone is silently not sent, so the answer does not reveal
-    which numbers have accounts, and nobody can make us send messages to arbitrary numbers.
+    which numbers have accounts, and a caller cannot make us message arbitrary numbers.
     """
     user = await session.scalar(select(User).where(User.phone == phone))
     if purpose == "register":
