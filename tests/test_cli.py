@@ -56,12 +56,15 @@ def test_keys_rotate_then_list(sqlite_env: Path) -> None:
     runner.invoke(app, ["db", "upgrade"])
     rotated = runner.invoke(app, ["keys", "rotate"])
     listed = runner.invoke(app, ["keys", "list"])
-    kid = rotated.output.split("new signing key ")[1].split(";")[0]
+    kid = listed.output.split()[0]
     assert rotated.exit_code == 0, rotated.output
-    assert f"{kid}  created" in listed.output
+    assert listed.output.count("active") == 1, listed.output
+    assert f"new signing key {kid};" in rotated.output, rotated.output
 
 
-def test_dev_outbox_refused_in_production(sqlite_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dev_outbox_refused_in_production(
+    sqlite_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CUENTY_ENVIRONMENT", "production")
     for name in ("SECRET_KEY", "ENCRYPTION_KEY", "API_KEY_HMAC_SECRET"):
         monkeypatch.setenv(f"CUENTY_{name}", "z" * 40)

@@ -200,3 +200,17 @@ async def test_disabling_two_factor_needs_step_up(client: httpx.AsyncClient) -> 
     )
     assert step_up.status_code == 200
     assert (await client.delete("/v1/auth/2fa", headers=bearer(tokens))).status_code == 204
+
+
+async def test_concurrent_duplicate_signups_give_one_account(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    import asyncio
+
+    body = {"name": "Ana", "email": "carrera@example.com", "password": PASSWORD}
+    responses = await asyncio.gather(
+        *(client.post("/v1/auth/register", json=body) for _ in range(3))
+    )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201, 409, 409]
+    assert await _user_count(app) == 1

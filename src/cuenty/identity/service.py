@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.identity import audit, codes, twofactor
@@ -275,8 +276,7 @@ async def _register_with_password(session: AsyncSession, data: RegisterRequest) 
         if data.phone
         else DeliveryChannel.EMAIL.value,
     )
-    session.add(user)
-    await session.flush()
+    await _insert_user(session, user)
     return user
 
 
@@ -303,9 +303,21 @@ async def _register_with_phone_code(
         delivery_channel=DeliveryChannel.WHATSAPP.value,
         email=str(data.email).lower() if data.email else None,
     )
-    session.add(user)
-    await session.flush()
+    await _insert_user(session, user)
     return user
+
+
+async def _insert_user(session: AsyncSession, user: User) -> None:
+    # Two sign-ups with the same email can both pass `_ensure_unique`; the unique index
+    # decides, and the loser gets the same 409 as a sequential duplicate.
+    try:
+        async with session.begin_nested():
+            session.add(user)
+            await session.flush()
+    except IntegrityError as error:
+        if user.email and "email" in str(error.orig).lower():
+            raise EmailTakenError() from error
+        raise PhoneTakenError() from error
 
 
 async def _ensure_unique(session: AsyncSession, email: str | None, phone: str | None) -> None:
