@@ -24,7 +24,12 @@ from cuenty.health import build_health_router
 from cuenty.identity.access import RevocationStore
 from cuenty.identity.authentication import Authenticator, rate_limit_resolver
 from cuenty.identity.delivery import DevOutboxDelivery
-from cuenty.identity.tokens import PublicKeyCache, database_jwks_loader, url_jwks_loader
+from cuenty.identity.tokens import (
+    DATABASE_CACHE_TTL_SECONDS,
+    PublicKeyCache,
+    database_jwks_loader,
+    url_jwks_loader,
+)
 from cuenty.kit.db import create_engine, create_session_factory
 from cuenty.kit.errors import install_error_handlers
 from cuenty.kit.logging import configure_logging
@@ -111,12 +116,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
 def _start_identity(app: FastAPI, settings: Settings) -> None:
     """Build what every service needs to authenticate and rate-limit its callers."""
     factory = app.state.session_factory
-    loader = (
-        url_jwks_loader(settings.jwks_url) if settings.jwks_url else database_jwks_loader(factory)
-    )
+    if settings.jwks_url:
+        keys = PublicKeyCache(url_jwks_loader(settings.jwks_url))
+    else:
+        keys = PublicKeyCache(database_jwks_loader(factory), ttl_seconds=DATABASE_CACHE_TTL_SECONDS)
     app.state.revocations = RevocationStore(app.state.redis, factory)
     app.state.authenticator = Authenticator(
-        settings, factory, PublicKeyCache(loader), app.state.revocations
+        settings, factory, keys, app.state.revocations
     )
     app.state.rate_limiter = (
         RateLimiter(settings.redis_url) if settings.rate_limit_enabled else None

@@ -152,3 +152,62 @@ async def test_role_change_ends_old_sessions(client: httpx.AsyncClient, app: Fas
     )
     assert changed.json()["role"] == "support"
     assert (await client.get("/v1/users/me", headers=bearer(ana_tokens))).status_code == 401
+
+
+async def test_demoted_owner_key_loses_scopes(client: httpx.AsyncClient, app: FastAPI) -> None:
+    await register(client, "admin@example.com")
+    await _make_admin(app, "admin@example.com")
+    admin = await login(client, "admin@example.com")
+    await register(client, "carlos@example.com")
+    carlos_id = (await client.get("/v1/users?q=carlos", headers=bearer(admin))).json()["items"][0][
+        "id"
+    ]
+    await client.put(
+        f"/v1/users/{carlos_id}/role", json={"role": "operations"}, headers=bearer(admin)
+    )
+    carlos = await login(client, "carlos@example.com")
+    key = (
+        await client.post(
+            "/v1/api-keys", json={"name": "ops", "scopes": ["users:read"]}, headers=bearer(carlos)
+        )
+    ).json()["key"]
+    before = await client.get("/v1/users", headers={"X-API-Key": key})
+    await client.put(
+        f"/v1/users/{carlos_id}/role", json={"role": "customer"}, headers=bearer(admin)
+    )
+    after = await client.get("/v1/users", headers={"X-API-Key": key})
+    assert before.status_code == 200
+    assert after.status_code == 403
+
+
+async def test_api_key_cannot_send_two_factor_codes(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await register(client, "admin@example.com")
+    await _make_admin(app, "admin@example.com")
+    admin = await login(client, "admin@example.com")
+    key = (
+        await client.post(
+            "/v1/api-keys", json={"name": "k", "scopes": ["users:read"]}, headers=bearer(admin)
+        )
+    ).json()["key"]
+    response = await client.post("/v1/auth/2fa/send", json={}, headers={"X-API-Key": key})
+    assert response.status_code == 403
+
+
+async def test_compliance_officer_can_search_users(client: httpx.AsyncClient, app: FastAPI) -> None:
+    await register(client, "lucia@example.com")
+    async with app.state.session_factory.begin() as session:
+        user = await session.scalar(select(User).where(User.email == "lucia@example.com"))
+        assert user is not None
+        user.role = "compliance_officer"
+    lucia = await login(client, "lucia@example.com")
+    assert (await client.get("/v1/users", headers=bearer(lucia))).status_code == 200
+
+
+async def test_percent_in_search_is_literal(client: httpx.AsyncClient, app: FastAPI) -> None:
+    await register(client, "admin@example.com")
+    await _make_admin(app, "admin@example.com")
+    admin = await login(client, "admin@example.com")
+    response = await client.get("/v1/users", params={"q": "%"}, headers=bearer(admin))
+    assert response.json()["items"] == []

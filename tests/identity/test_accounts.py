@@ -69,15 +69,6 @@ async def test_revoked_api_key_is_rejected(client: httpx.AsyncClient) -> None:
     assert response.status_code == 401
 
 
-async def test_unknown_scope_is_rejected(client: httpx.AsyncClient) -> None:
-    await register(client)
-    tokens = await login(client, "ana@example.com")
-    response = await client.post(
-        "/v1/api-keys", json={"name": "t", "scopes": ["everything"]}, headers=bearer(tokens)
-    )
-    assert response.status_code == 403
-
-
 async def test_bcrypt_hash_logs_in_and_is_upgraded(client: httpx.AsyncClient, app: FastAPI) -> None:
     legacy = bcrypt.hashpw(b"Clave-Heredada-2019", bcrypt.gensalt(rounds=10)).decode()
     legacy = "$2a$" + legacy[4:]
@@ -122,3 +113,55 @@ async def test_email_change_to_taken_address_is_409(client: httpx.AsyncClient) -
         "/v1/users/me", json={"email": "beto@example.com"}, headers=bearer(tokens)
     )
     assert response.status_code == 409
+
+
+async def test_unknown_scope_is_422_with_pointer(client: httpx.AsyncClient) -> None:
+    await register(client)
+    tokens = await login(client, "ana@example.com")
+    response = await client.post(
+        "/v1/api-keys", json={"name": "t", "scopes": ["orders:delete"]}, headers=bearer(tokens)
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "#/scopes/0"
+    assert "'or'" not in response.json()["errors"][0]["message"]
+
+
+async def test_past_key_expiry_is_422_with_pointer(client: httpx.AsyncClient) -> None:
+    await register(client)
+    tokens = await login(client, "ana@example.com")
+    response = await client.post(
+        "/v1/api-keys",
+        json={"name": "t", "scopes": ["orders:read"], "expiresAt": "2020-01-01T00:00:00Z"},
+        headers=bearer(tokens),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "#/expiresAt"
+    assert response.json()["errors"][0]["message"] == "Debe ser una fecha y hora futura."
+
+
+async def test_invalid_email_message_is_translated(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/auth/register",
+        json={"name": "Ana", "email": "no-es-correo", "password": "Girasol-Azul-2026"},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.json()["errors"][0]["message"] == "Not a valid email address."
+
+
+async def test_invalid_phone_message_is_spanish(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/auth/otp/send", json={"phone": "12"})
+    assert response.json()["errors"][0]["message"].startswith("No es un número de celular válido")
+
+
+async def test_unknown_field_is_rejected(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/auth/login",
+        json={"email": "ana@example.com", "password": "Girasol-Azul-2026", "role": "admin"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "extra_forbidden"
+
+
+async def test_made_up_api_key_counts_against_address(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/no-such-route", headers={"X-API-Key": "bogus-key"})
+    assert response.headers["x-ratelimit-limit"] == "100"

@@ -92,15 +92,39 @@ async def test_fifth_wrong_code_locks_for_an_hour(client: httpx.AsyncClient, app
     locked = await _verify(client, code)
     assert locked.status_code == 429
     assert locked.json()["code"] == "code_locked"
-    assert (await _send(client)).json()["code"] == "code_locked"
+    assert 3500 < int(locked.headers["retry-after"]) <= 3600
+    assert (await _send(client)).status_code == 202
 
 
-async def test_second_send_within_a_minute_is_refused(client: httpx.AsyncClient) -> None:
+async def test_second_send_within_a_minute_is_skipped(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     await register(client, phone=PHONE)
     await _send(client)
     again = await _send(client)
+    async with app.state.session_factory() as session:
+        messages = (
+            await session.scalars(
+                select(DevOutboxMessage).where(DevOutboxMessage.purpose == "login")
+            )
+        ).all()
+    assert again.status_code == 202
+    assert len(messages) == 1
+
+
+async def test_register_code_resend_is_429_with_retry_after(client: httpx.AsyncClient) -> None:
+    await _send(client, purpose="register")
+    again = await _send(client, purpose="register")
     assert again.status_code == 429
     assert again.json()["code"] == "code_resend_too_soon"
+    assert 1 <= int(again.headers["retry-after"]) <= 60
+
+
+async def test_register_code_needs_mexican_number(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/auth/otp/send", json={"phone": "+1 415 555 0100", "purpose": "register"}
+    )
+    assert response.status_code == 400
 
 
 async def test_unknown_phone_gets_same_answer_and_no_message(

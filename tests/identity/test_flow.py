@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pyotp
 from fastapi import FastAPI
@@ -11,13 +13,18 @@ from cuenty.identity.models import AuditEvent, User
 from tests.identity.helpers import PASSWORD, bearer, login, register
 
 
+def _next_step(totp: pyotp.TOTP) -> str:
+    # Each 30-second code works once; the next step's code is still inside the window.
+    return totp.at(time.time() + totp.interval)
+
+
 async def _user_count(app: FastAPI) -> int:
     async with app.state.session_factory() as session:
         return int(await session.scalar(select(func.count()).select_from(User)) or 0)
 
 
 async def test_register_returns_user_and_tokens(client: httpx.AsyncClient) -> None:
-    body = await register(client, phone="33 1234 5678")
+    body = await register(client, phone="+52 33 1234 5678")
     assert body["user"]["email"] == "ana@example.com"
     assert body["user"]["phone"] == "+523312345678"
     assert body["user"]["role"] == "customer"
@@ -112,7 +119,8 @@ async def test_full_flow_with_totp(client: httpx.AsyncClient) -> None:
     assert pending["twoFactorRequired"] is True
     assert pending["accessToken"] is None
     verified = await client.post(
-        "/v1/auth/2fa/verify", json={"challengeId": pending["challengeId"], "code": totp.now()}
+        "/v1/auth/2fa/verify",
+        json={"challengeId": pending["challengeId"], "code": _next_step(totp)},
     )
     assert verified.status_code == 200
     second = verified.json()
@@ -196,7 +204,7 @@ async def test_disabling_two_factor_needs_step_up(client: httpx.AsyncClient) -> 
     assert refused.status_code == 403
     assert refused.json()["code"] == "step_up_required"
     step_up = await client.post(
-        "/v1/auth/2fa/verify", json={"code": totp.now()}, headers=bearer(tokens)
+        "/v1/auth/2fa/verify", json={"code": _next_step(totp)}, headers=bearer(tokens)
     )
     assert step_up.status_code == 200
     assert (await client.delete("/v1/auth/2fa", headers=bearer(tokens))).status_code == 204
@@ -214,3 +222,76 @@ async def test_concurrent_duplicate_signups_give_one_account(
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201, 409, 409]
     assert await _user_count(app) == 1
+
+
+async def test_totp_code_cannot_be_replayed(client: httpx.AsyncClient) -> None:
+    await register(client)
+    tokens = await login(client, "ana@example.com")
+    setup = (await client.post("/v1/auth/2fa/totp/setup", headers=bearer(tokens))).json()
+    totp = pyotp.TOTP(setup["secret"])
+    await client.post(
+        "/v1/auth/2fa/totp/confirm", json={"code": totp.now()}, headers=bearer(tokens)
+    )
+    code = _next_step(totp)
+
+    first = await login(client, "ana@example.com")
+    used = await client.post(
+        "/v1/auth/2fa/verify", json={"challengeId": first["challengeId"], "code": code}
+    )
+    second = await login(client, "ana@example.com")
+    replayed = await client.post(
+        "/v1/auth/2fa/verify", json={"challengeId": second["challengeId"], "code": code}
+    )
+    assert used.status_code == 200
+    assert replayed.status_code == 400
+
+
+async def test_wrong_totp_guesses_end_the_challenge(client: httpx.AsyncClient) -> None:
+    await register(client)
+    tokens = await login(client, "ana@example.com")
+    setup = (await client.post("/v1/auth/2fa/totp/setup", headers=bearer(tokens))).json()
+    totp = pyotp.TOTP(setup["secret"])
+    await client.post(
+        "/v1/auth/2fa/totp/confirm", json={"code": totp.now()}, headers=bearer(tokens)
+    )
+    challenge = (await login(client, "ana@example.com"))["challengeId"]
+    wrong = "000000" if _next_step(totp) != "000000" else "111111"
+    statuses = [
+        (
+            await client.post("/v1/auth/2fa/verify", json={"challengeId": challenge, "code": wrong})
+        ).status_code
+        for _ in range(3)
+    ]
+    right = await client.post(
+        "/v1/auth/2fa/verify", json={"challengeId": challenge, "code": _next_step(totp)}
+    )
+    assert statuses == [400, 400, 404]
+    assert right.status_code == 404
+
+
+async def test_unconfirmed_totp_is_no_second_factor(client: httpx.AsyncClient) -> None:
+    await register(client)
+    tokens = await login(client, "ana@example.com")
+    setup = (await client.post("/v1/auth/2fa/totp/setup", headers=bearer(tokens))).json()
+    step_up = await client.post(
+        "/v1/auth/2fa/verify",
+        json={"code": pyotp.TOTP(setup["secret"]).now()},
+        headers=bearer(tokens),
+    )
+    assert step_up.status_code == 400
+
+
+async def test_phone_given_at_signup_stays_pending(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/auth/register",
+        json={
+            "name": "Ana",
+            "email": "ana@example.com",
+            "password": PASSWORD,
+            "phone": "3312345678",
+        },
+    )
+    user = response.json()["user"]
+    assert user["phone"] is None
+    assert user["pendingPhone"] == "+523312345678"
+    assert user["emailVerified"] is False

@@ -42,20 +42,28 @@ def rotate_key() -> None:
         async with _session() as session, session.begin():
             return (await rotate_signing_key(session, get_settings())).kid
 
-    typer.echo(f"new signing key {asyncio.run(run())}; services reload the JWKS within 5 minutes")
+    typer.echo(
+        f"new signing key {asyncio.run(run())}; it signs from now on, and every process "
+        "picks it up within 5 minutes (30 seconds where keys are read from the database)"
+    )
 
 
 @keys_app.command("retire")
 def retire_key(kid: Annotated[str, typer.Argument(help="Key id (kid) to retire.")]) -> None:
-    """Remove a key from the JWKS: tokens it signed stop verifying."""
+    """Remove a key from the JWKS; tokens it signed stop verifying once caches reload."""
     from cuenty.identity.tokens import retire_signing_key
 
-    async def run() -> None:
+    async def run() -> bool:
         async with _session() as session, session.begin():
-            await retire_signing_key(session, kid)
+            return await retire_signing_key(session, kid)
 
-    asyncio.run(run())
-    typer.echo(f"signing key {kid} retired")
+    if not asyncio.run(run()):
+        typer.echo(f"no active signing key has the kid {kid}; see `cuenty keys list`", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"signing key {kid} retired; tokens it signed stop verifying within 5 minutes "
+        "(30 seconds where keys are read from the database)"
+    )
 
 
 @dev_app.command("outbox")
@@ -78,7 +86,19 @@ def outbox(
                 session, settings.secret("encryption_key"), recipient=recipient, limit=limit
             )
 
-    for message, code in asyncio.run(run()):
+    if recipient is not None and "@" not in recipient:
+        from cuenty.mexico.phones import InvalidPhoneNumber, normalize_phone
+
+        try:
+            recipient = normalize_phone(recipient)
+        except InvalidPhoneNumber as error:
+            raise typer.BadParameter(str(error), param_hint="--recipient") from error
+    messages = asyncio.run(run())
+    if not messages:
+        typer.echo(
+            "no messages in the development outbox" + (f" for {recipient}" if recipient else "")
+        )
+    for message, code in messages:
         typer.echo(
             f"{message.created_at:%Y-%m-%d %H:%M:%S} UTC  {message.channel:8} "  # type: ignore[attr-defined]
             f"{message.recipient}  {message.purpose}  code {code}"  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from fastapi import Request
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from cuenty.identity.errors import InsufficientScopeError, InvalidTokenError
 from cuenty.identity.models import AuthSession, Role
 from cuenty.kit.errors import ForbiddenError, NotAuthenticatedError
 
-SCOPES = (
+Scope = Literal[
     "subscriptions:read",
     "subscriptions:write",
     "orders:read",
@@ -29,7 +29,8 @@ SCOPES = (
     "webhooks:write",
     "users:read",
     "compliance:read",
-)
+]
+SCOPES: tuple[str, ...] = get_args(Scope)
 STAFF_ROLES = frozenset(
     {Role.SUPPORT.value, Role.OPERATIONS.value, Role.COMPLIANCE_OFFICER.value, Role.ADMIN.value}
 )
@@ -165,12 +166,18 @@ def _revocation_key(session_id: uuid.UUID) -> str:
 __all__ = ["InvalidTokenError", "Principal", "RevocationStore", "authenticate", "require_access"]
 
 
-async def optional_principal(request: Request) -> Principal | None:
-    """Dependency: the caller if credentials were sent, None if not; invalid ones are 401."""
+async def optional_user(request: Request) -> Principal | None:
+    """Dependency: the signed-in user if an access token was sent, None without credentials.
+
+    Invalid credentials are 401 and an API key is 403: these routes act for a person.
+    """
     cached = getattr(request.state, "principal", None)
-    if isinstance(cached, Principal):
-        return cached
-    principal = await request.app.state.authenticator.authenticate(request)
-    if principal is not None:
-        request.state.principal = principal
+    principal = cached if isinstance(cached, Principal) else None
+    if principal is None:
+        principal = await request.app.state.authenticator.authenticate(request)
+    if principal is None:
+        return None
+    if principal.is_api_key:
+        raise ForbiddenError()
+    request.state.principal = principal
     return principal

@@ -19,7 +19,6 @@ from cuenty.identity.access import ROLE_SCOPES, SCOPES, Principal
 from cuenty.identity.errors import ResourceNotFoundError, ScopeNotAllowedError
 from cuenty.identity.models import ApiKey, User
 from cuenty.kit import crypto
-from cuenty.kit.errors import ValidationFailedError
 
 ALPHABET = string.ascii_letters + string.digits
 RANDOM_LENGTH = 32
@@ -61,8 +60,6 @@ async def create_key(
     beyond_role = sorted(set(scopes) - ROLE_SCOPES[owner.role])
     if beyond_role:
         raise ScopeNotAllowedError(params={"scopes": ", ".join(beyond_role)})
-    if expires_at is not None and expires_at <= now:
-        raise ValidationFailedError(params={"count": 1})
 
     clear = generate_key(environment)
     key = ApiKey(

@@ -7,7 +7,6 @@ the revocation store, so a logout takes effect before the token expires.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,8 +18,8 @@ from starlette.types import Scope
 
 from cuenty.config import Settings
 from cuenty.identity import api_keys
-from cuenty.identity.access import Principal, RevocationStore
-from cuenty.identity.errors import InvalidTokenError
+from cuenty.identity.access import ROLE_SCOPES, Principal, RevocationStore
+from cuenty.identity.errors import InvalidApiKeyError, InvalidTokenError
 from cuenty.identity.tokens import AccessClaims, PublicKeyCache, decode_access_token
 from cuenty.kit.clock import utc_now
 from cuenty.kit.net import client_ip
@@ -72,14 +71,15 @@ class Authenticator:
                 session, clear, hmac_secret=self.settings.secret("api_key_hmac_secret"), now=now
             )
             if found is None:
-                raise InvalidTokenError()
+                raise InvalidApiKeyError()
             key, owner = found
             if await api_keys.touch_last_used(session, key, now):
                 await session.commit()
+        # A key never does more than its owner's current role allows, even after a demotion.
         return Principal(
             user_id=owner.id,
             role=owner.role,
-            scopes=frozenset(key.scopes),
+            scopes=frozenset(key.scopes) & ROLE_SCOPES.get(owner.role, frozenset()),
             api_key_id=key.id,
         )
 
@@ -114,10 +114,17 @@ def rate_limit_resolver(state: Any) -> Callable[[Scope], Awaitable[Bucket | None
 
     async def resolve(scope: Scope) -> Bucket | None:
         connection = HTTPConnection(scope)
-        api_key = connection.headers.get(API_KEY_HEADER)
-        if api_key:
-            digest = hashlib.sha256(api_key.strip().encode()).hexdigest()[:32]
-            return Bucket(f"key:{digest}", per_key)
+        address = client_ip(connection, settings.trusted_proxies)
+        if connection.headers.get(API_KEY_HEADER):
+            # Only a key that exists gets the key's larger bucket; made-up keys count
+            # against the caller's address like anonymous traffic.
+            try:
+                principal = await state.authenticator.authenticate(connection)
+            except InvalidTokenError:
+                return Bucket(f"ip:{address}", per_ip)
+            assert principal is not None
+            scope.setdefault("state", {})["principal"] = principal
+            return Bucket(f"key:{principal.api_key_id}", per_key)
         token = bearer_token(connection)
         if token is not None:
             try:
@@ -128,6 +135,6 @@ def rate_limit_resolver(state: Any) -> Callable[[Scope], Awaitable[Bucket | None
                 # Kept for the route's own access check, so the token is verified once.
                 scope.setdefault("state", {})["principal"] = principal_from_claims(claims)
                 return Bucket(f"user:{claims.subject}", per_user)
-        return Bucket(f"ip:{client_ip(connection, settings.trusted_proxies)}", per_ip)
+        return Bucket(f"ip:{address}", per_ip)
 
     return resolve

@@ -72,7 +72,10 @@ async def issue_code(
     previous = await _latest_code(session, policy, target.subject)
     if previous is not None and now - previous.created_at < policy.resend_interval:
         wait = policy.resend_interval - (now - previous.created_at)
-        raise CodeResendTooSoonError(params={"seconds": max(1, int(wait.total_seconds()))})
+        seconds = max(1, int(wait.total_seconds()))
+        raise CodeResendTooSoonError(
+            params={"seconds": seconds}, headers={"Retry-After": str(seconds)}
+        )
 
     await session.execute(
         update(OneTimeCode)
@@ -169,7 +172,7 @@ async def _count_failure(
     await audit.record(
         session, "auth.code_lockout", subject_user_id=record.user_id, purpose=policy.purpose
     )
-    raise CodeLockedError(params={"locked_until": _local_time(locked_until)})
+    raise _locked(locked_until, now)
 
 
 async def _ensure_not_locked(
@@ -177,7 +180,15 @@ async def _ensure_not_locked(
 ) -> None:
     lockout = await session.get(CodeLockout, (policy.purpose, subject))
     if lockout is not None and lockout.locked_until > now:
-        raise CodeLockedError(params={"locked_until": _local_time(lockout.locked_until)})
+        raise _locked(lockout.locked_until, now)
+
+
+def _locked(locked_until: datetime, now: datetime) -> CodeLockedError:
+    retry_after = max(1, int((locked_until - now).total_seconds()))
+    return CodeLockedError(
+        params={"locked_until": _local_time(locked_until)},
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 async def _latest_code(
@@ -196,4 +207,4 @@ def _digest(secret: str, policy: CodePolicy, subject: str, code: str) -> str:
 
 
 def _local_time(moment: datetime) -> str:
-    return to_mexico_city(moment).isoformat(timespec="minutes")
+    return to_mexico_city(moment).isoformat(timespec="seconds")

@@ -34,12 +34,15 @@ class IdentityContext:
     def encryption_key(self) -> str:
         return self.settings.secret("encryption_key")
 
-    async def limit_auth_attempt(self, route: str, identity: str | None) -> None:
+    async def limit_auth_attempt(
+        self, route: str, identity: str | None, *, by_address: bool = True
+    ) -> None:
         """Apply the strict sign-in limit per client address and per account identifier."""
         if self.limiter is None:
             return
         limit = parse_limit(self.settings.rate_limit_auth)
-        await self.limiter.enforce(limit, f"auth:{route}:ip", self.client.ip_address or "-")
+        if by_address:
+            await self.limiter.enforce(limit, f"auth:{route}:ip", self.client.ip_address or "-")
         if identity:
             await self.limiter.enforce(limit, f"auth:{route}:id", identity.casefold())
 

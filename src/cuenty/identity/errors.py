@@ -16,7 +16,7 @@ from cuenty.kit.i18n import N_
 class EmailTakenError(ConflictError):
     code = "email_taken"
     title = N_("Email already registered")
-    detail = N_("An account with this email already exists; sign in or recover your password.")
+    detail = N_("An account with this email already exists; sign in instead.")
 
 
 class PhoneTakenError(ConflictError):
@@ -49,6 +49,17 @@ class InvalidTokenError(NotAuthenticatedError):
     title = N_("Invalid token")
     detail = N_("The token is invalid, expired or revoked; sign in again.")
 
+    def __init__(self) -> None:
+        super().__init__(
+            headers={"WWW-Authenticate": 'Bearer realm="cuenty", error="invalid_token"'}
+        )
+
+
+class InvalidApiKeyError(InvalidTokenError):
+    code = "invalid_api_key"
+    title = N_("Invalid API key")
+    detail = N_("The API key is invalid, expired or revoked; check it or create a new one.")
+
 
 class RefreshTokenReusedError(NotAuthenticatedError):
     code = "refresh_token_reused"
@@ -62,6 +73,21 @@ class InvalidCodeError(BadRequestError):
     title = N_("Invalid code")
     detail = N_("The code is wrong or expired; {attempts_left} attempt(s) left.")
     persist_changes = True
+
+
+class InvalidSecondFactorError(BadRequestError):
+    code = "invalid_code"
+    title = N_("Invalid code")
+    detail = N_("The code is not valid; {attempts_left} attempt(s) left for this sign-in.")
+    persist_changes = True
+
+    def __init__(self, attempts_left: int | None = None) -> None:
+        if attempts_left is None:
+            super().__init__(
+                N_("The code is not valid; check the time on your phone and try again.")
+            )
+        else:
+            super().__init__(params={"attempts_left": attempts_left})
 
 
 class CodeExpiredError(BadRequestError):
@@ -88,7 +114,14 @@ class CodeResendTooSoonError(ProblemError):
 class ChallengeNotFoundError(NotFoundError):
     code = "challenge_not_found"
     title = N_("Sign-in challenge not found")
-    detail = N_("The sign-in challenge does not exist or expired; sign in again.")
+    detail = N_(
+        "The sign-in challenge does not exist, expired or had too many wrong codes; sign in again."
+    )
+
+    def __init__(self, *, persist: bool = False) -> None:
+        super().__init__()
+        # The last wrong attempt that ends a challenge must still be saved.
+        self.persist_changes = persist  # type: ignore[misc]
 
 
 class TwoFactorRequiredError(ForbiddenError):
@@ -107,6 +140,12 @@ class TwoFactorOffError(ConflictError):
     code = "two_factor_off"
     title = N_("Two-factor authentication is off")
     detail = N_("Two-factor authentication is not on for this account.")
+
+
+class NoPendingContactError(ConflictError):
+    code = "no_pending_contact"
+    title = N_("Nothing to verify")
+    detail = N_("There is no new email or phone waiting for verification on this account.")
 
 
 class ScopeNotAllowedError(ForbiddenError):

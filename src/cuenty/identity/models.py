@@ -89,6 +89,8 @@ class User(Base):
     )
     locale: Mapped[str] = mapped_column(String(8), default="es-MX")
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Last 30-second TOTP step accepted, so a code cannot be used twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -11,10 +11,9 @@ import uuid
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cuenty.identity import api_keys, audit, codes
+from cuenty.identity import api_keys, audit, contacts
 from cuenty.identity.access import Principal
 from cuenty.identity.context import IdentityContext
-from cuenty.identity.errors import CodeExpiredError, EmailTakenError, PhoneTakenError
 from cuenty.identity.models import User
 from cuenty.identity.schemas import UpdateMeRequest
 from cuenty.identity.service import load_user
@@ -34,39 +33,10 @@ async def update_me(
     if changes.postal_code is not None:
         user.postal_code = changes.postal_code
     if changes.email is not None and str(changes.email).lower() != user.email:
-        await _start_contact_change(session, ctx, user, "email", str(changes.email).lower())
+        await contacts.start_contact_change(session, ctx, user, "email", str(changes.email).lower())
     if changes.phone is not None and changes.phone != user.phone:
-        await _start_contact_change(session, ctx, user, "phone", changes.phone)
+        await contacts.start_contact_change(session, ctx, user, "phone", changes.phone)
     await session.flush()
-    return user
-
-
-async def verify_contact(
-    session: AsyncSession, ctx: IdentityContext, user: User, channel: str, code: str
-) -> User:
-    pending = user.pending_email if channel == "email" else user.pending_phone
-    if pending is None:
-        raise CodeExpiredError()
-    await codes.verify_code(
-        session,
-        codes.CONTACT_CODE,
-        _contact_subject(user, channel),
-        code,
-        hmac_secret=ctx.hmac_secret,
-        now=ctx.now,
-    )
-    await _ensure_free(session, channel, pending, user.id)
-    if channel == "email":
-        user.email, user.pending_email, user.email_verified_at = pending, None, ctx.now
-    else:
-        user.phone, user.pending_phone, user.phone_verified_at = pending, None, ctx.now
-    await audit.record(
-        session,
-        "user.contact_changed",
-        subject_user_id=user.id,
-        channel=channel,
-        request_id=ctx.client.request_id,
-    )
     return user
 
 
@@ -74,12 +44,13 @@ def user_search(query: str | None, role: str | None) -> Select[tuple[User]]:
     """Build the staff search over name, email and phone, optionally by role."""
     statement = select(User)
     if query:
-        pattern = f"%{query.lower()}%"
+        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         statement = statement.where(
             or_(
-                func.lower(User.email).like(pattern),
-                func.lower(User.name).like(pattern),
-                User.phone.like(pattern),
+                func.lower(User.email).like(pattern, escape="\\"),
+                func.lower(User.name).like(pattern, escape="\\"),
+                User.phone.like(pattern, escape="\\"),
             )
         )
     if role:
@@ -133,41 +104,3 @@ async def set_active(
         request_id=ctx.client.request_id,
     )
     return user
-
-
-async def _start_contact_change(
-    session: AsyncSession, ctx: IdentityContext, user: User, channel: str, value: str
-) -> None:
-    await _ensure_free(session, channel, value, user.id)
-    if channel == "email":
-        user.pending_email = value
-        delivery_channel = "email"
-    else:
-        user.pending_phone = value
-        delivery_channel = "sms" if user.delivery_channel == "sms" else "whatsapp"
-    target = codes.CodeTarget(
-        subject=_contact_subject(user, channel),
-        channel=delivery_channel,
-        recipient=value,
-        user_id=user.id,
-        locale=user.locale,
-    )
-    await codes.issue_code(
-        session,
-        codes.CONTACT_CODE,
-        target,
-        delivery=ctx.delivery,
-        hmac_secret=ctx.hmac_secret,
-        now=ctx.now,
-    )
-
-
-async def _ensure_free(session: AsyncSession, channel: str, value: str, user_id: uuid.UUID) -> None:
-    column = User.email if channel == "email" else User.phone
-    owner = await session.scalar(select(User.id).where(column == value))
-    if owner is not None and owner != user_id:
-        raise EmailTakenError() if channel == "email" else PhoneTakenError()
-
-
-def _contact_subject(user: User, channel: str) -> str:
-    return f"contact:{channel}:{user.id}"

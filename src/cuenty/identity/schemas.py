@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, field_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, Field, field_validator
+from pydantic_core import PydanticCustomError
 
-from cuenty.kit.api import ApiModel
+from cuenty.identity.access import Scope
+from cuenty.kit.api import ApiModel, RequestModel
 from cuenty.mexico.phones import InvalidPhoneNumber, normalize_phone
 
 Channel = Literal["whatsapp", "sms", "email"]
@@ -20,12 +23,24 @@ def _phone(value: str | None) -> str | None:
     try:
         return normalize_phone(value)
     except InvalidPhoneNumber as error:
-        raise ValueError("not a valid phone number; use 10 digits or +52 and 10 digits") from error
+        raise PydanticCustomError("phone_invalid", "invalid phone number") from error
 
 
-class RegisterRequest(ApiModel):
+def _email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise PydanticCustomError("email_invalid", "invalid email address") from error
+
+
+# An email address, checked with email-validator and lower-cased; errors get a translated
+# message instead of the library's English text.
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+
+
+class RegisterRequest(RequestModel):
     name: str = Field(min_length=2, max_length=120)
-    email: EmailStr | None = None
+    email: Email | None = None
     password: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=32)
     code: str | None = Field(default=None, pattern=r"^\d{6}$")
@@ -34,15 +49,15 @@ class RegisterRequest(ApiModel):
     _normalize_phone = field_validator("phone")(_phone)
 
 
-class LoginRequest(ApiModel):
-    email: EmailStr | None = None
+class LoginRequest(RequestModel):
+    email: Email | None = None
     phone: str | None = Field(default=None, max_length=32)
     password: str = Field(min_length=1, max_length=200)
 
     _normalize_phone = field_validator("phone")(_phone)
 
 
-class OtpSendRequest(ApiModel):
+class OtpSendRequest(RequestModel):
     phone: str = Field(max_length=32)
     channel: Literal["whatsapp", "sms"] = "whatsapp"
     purpose: Literal["login", "register"] = "login"
@@ -50,7 +65,7 @@ class OtpSendRequest(ApiModel):
     _normalize_phone = field_validator("phone")(_phone)
 
 
-class OtpVerifyRequest(ApiModel):
+class OtpVerifyRequest(RequestModel):
     phone: str = Field(max_length=32)
     code: str = Field(pattern=r"^\d{6}$")
 
@@ -63,11 +78,11 @@ class CodeSent(ApiModel):
     resend_after: int = Field(description="Segundos antes de poder pedir otro código")
 
 
-class TwoFactorSendRequest(ApiModel):
+class TwoFactorSendRequest(RequestModel):
     challenge_id: uuid.UUID | None = None
 
 
-class TwoFactorVerifyRequest(ApiModel):
+class TwoFactorVerifyRequest(RequestModel):
     challenge_id: uuid.UUID | None = None
     code: str = Field(min_length=6, max_length=12)
 
@@ -78,7 +93,7 @@ class TotpSetup(ApiModel):
     qr_png: str = Field(description="Imagen PNG del código QR como data URI")
 
 
-class TotpConfirmRequest(ApiModel):
+class TotpConfirmRequest(RequestModel):
     code: str = Field(pattern=r"^\d{6}$")
 
 
@@ -90,7 +105,7 @@ class StepUp(ApiModel):
     verified_until: datetime
 
 
-class RefreshRequest(ApiModel):
+class RefreshRequest(RequestModel):
     refresh_token: str = Field(min_length=10, max_length=200)
 
 
@@ -133,9 +148,9 @@ class RegisterResult(ApiModel):
     tokens: Tokens
 
 
-class UpdateMeRequest(ApiModel):
+class UpdateMeRequest(RequestModel):
     name: str | None = Field(default=None, min_length=2, max_length=120)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(default=None, max_length=32)
     delivery_channel: Channel | None = None
     locale: Literal["es-MX", "en"] | None = None
@@ -144,7 +159,7 @@ class UpdateMeRequest(ApiModel):
     _normalize_phone = field_validator("phone")(_phone)
 
 
-class VerifyContactRequest(ApiModel):
+class VerifyContactRequest(RequestModel):
     channel: Literal["email", "phone"]
     code: str = Field(pattern=r"^\d{6}$")
 
@@ -159,10 +174,17 @@ class SessionOut(ApiModel):
     current: bool
 
 
-class ApiKeyCreate(ApiModel):
+class ApiKeyCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
-    scopes: list[str] = Field(min_length=1, max_length=20)
+    scopes: list[Scope] = Field(min_length=1, max_length=20)
     expires_at: datetime | None = None
+
+    @field_validator("expires_at")
+    @classmethod
+    def _future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and (value.tzinfo is None or value <= datetime.now(UTC)):
+            raise PydanticCustomError("datetime_future", "must be a future date and time")
+        return value
 
 
 class ApiKeyOut(ApiModel):
@@ -179,5 +201,5 @@ class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="La llave completa; se muestra solo esta vez")
 
 
-class RoleChange(ApiModel):
+class RoleChange(RequestModel):
     role: Literal["customer", "support", "operations", "compliance_officer", "admin"]

@@ -11,14 +11,19 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cuenty.identity import audit, codes, twofactor
+from cuenty.identity import audit, codes, contacts, twofactor
 from cuenty.identity.access import Principal
 from cuenty.identity.context import IdentityContext
 from cuenty.identity.errors import (
     AccountDisabledError,
+    ChallengeNotFoundError,
+    CodeExpiredError,
+    CodeLockedError,
+    CodeResendTooSoonError,
     EmailTakenError,
     InvalidCodeError,
     InvalidCredentialsError,
+    InvalidSecondFactorError,
     PhoneTakenError,
     UserNotFoundError,
 )
@@ -45,7 +50,7 @@ async def register(
     session: AsyncSession, ctx: IdentityContext, data: RegisterRequest
 ) -> tuple[User, TokenPair]:
     if data.password is not None:
-        user = await _register_with_password(session, data)
+        user = await _register_with_password(session, ctx, data)
     elif data.phone is not None and data.code is not None:
         user = await _register_with_phone_code(session, ctx, data)
     else:
@@ -80,6 +85,8 @@ async def login(session: AsyncSession, ctx: IdentityContext, data: LoginRequest)
             request_id=ctx.client.request_id,
         )
         raise InvalidCredentialsError()
+    # The same account reached by email and by phone shares one sign-in limit.
+    await ctx.limit_auth_attempt("login-account", str(user.id), by_address=False)
     if new_hash is not None:
         # A bcrypt hash from the earlier system, or outdated Argon2 parameters.
         user.password_hash = new_hash
@@ -91,11 +98,14 @@ async def send_login_code(
 ) -> None:
     """Send a sign-in or sign-up code to a phone.
 
-    A sign-in code for an unknown phone is silently not sent, so the answer does not reveal
-    which numbers have accounts, and a caller cannot make us message arbitrary numbers.
+    For sign-in, every outcome answers alike: an unknown phone, a code sent less than a minute
+    ago and a locked phone are silently skipped. So the answer does not reveal which numbers
+    have accounts, and a caller cannot make us message arbitrary numbers.
     """
     user = await session.scalar(select(User).where(User.phone == phone))
     if purpose == "register":
+        if not phone.startswith("+52"):
+            raise BadRequestError(N_("Sign-up by code needs a Mexican mobile number (+52)."))
         if user is not None:
             raise PhoneTakenError()
         policy, user_id = codes.REGISTER_CODE, None
@@ -110,9 +120,13 @@ async def send_login_code(
         user_id=user_id,
         locale=user.locale if user else ctx.settings.default_locale,
     )
-    await codes.issue_code(
-        session, policy, target, delivery=ctx.delivery, hmac_secret=ctx.hmac_secret, now=ctx.now
-    )
+    try:
+        await codes.issue_code(
+            session, policy, target, delivery=ctx.delivery, hmac_secret=ctx.hmac_secret, now=ctx.now
+        )
+    except (CodeResendTooSoonError, CodeLockedError):
+        if purpose == "register":
+            raise
 
 
 async def login_with_code(
@@ -158,25 +172,32 @@ async def check_second_factor(
     code: str,
     challenge_id: uuid.UUID | None,
 ) -> str:
-    """Accept a TOTP code, a backup code or a code sent by message; return which one."""
-    if twofactor.verify_totp(user, code, ctx.encryption_key):
+    """Accept a TOTP code, a backup code or a code sent by message; return which one.
+
+    Raises InvalidSecondFactorError for anything else, including a message code when none
+    is pending, so every wrong guess counts the same way.
+    """
+    if twofactor.verify_totp(user, code, ctx.encryption_key, now=ctx.now):
         return "totp"
-    if await twofactor.use_backup_code(
+    if user.two_factor_enabled_at is not None and await twofactor.use_backup_code(
         session, user, code, hmac_secret=ctx.hmac_secret, now=ctx.now
     ):
         return "backup_code"
     if code.isdigit() and len(code) == codes.CODE_DIGITS:
-        await codes.verify_code(
-            session,
-            codes.TWO_FACTOR_CODE,
-            f"user:{user.id}",
-            code,
-            hmac_secret=ctx.hmac_secret,
-            now=ctx.now,
-            challenge_id=challenge_id,
-        )
+        try:
+            await codes.verify_code(
+                session,
+                codes.TWO_FACTOR_CODE,
+                f"user:{user.id}",
+                code,
+                hmac_secret=ctx.hmac_secret,
+                now=ctx.now,
+                challenge_id=challenge_id,
+            )
+        except (InvalidCodeError, CodeExpiredError) as error:
+            raise InvalidSecondFactorError() from error
         return "message_code"
-    raise InvalidCodeError(params={"attempts_left": "-"})
+    raise InvalidSecondFactorError()
 
 
 async def complete_challenge(
@@ -186,7 +207,7 @@ async def complete_challenge(
     user = await load_user(session, challenge.user_id)
     try:
         method = await check_second_factor(session, ctx, user, code, challenge.id)
-    except InvalidCodeError:
+    except InvalidSecondFactorError as error:
         challenge.attempts += 1
         await audit.record(
             session,
@@ -195,7 +216,10 @@ async def complete_challenge(
             ip_address=ctx.client.ip_address,
             request_id=ctx.client.request_id,
         )
-        raise
+        attempts_left = twofactor.CHALLENGE_MAX_ATTEMPTS - challenge.attempts
+        if attempts_left <= 0:
+            raise ChallengeNotFoundError(persist=True) from error
+        raise InvalidSecondFactorError(attempts_left) from error
     challenge.completed_at = ctx.now
     tokens = await start_session(session, ctx.settings, user, ctx.client, ctx.now)
     await audit.record(
@@ -260,23 +284,27 @@ async def _finish_first_factor(
     return LoginOutcome(tokens=tokens)
 
 
-async def _register_with_password(session: AsyncSession, data: RegisterRequest) -> User:
+async def _register_with_password(
+    session: AsyncSession, ctx: IdentityContext, data: RegisterRequest
+) -> User:
     if data.email is None or data.password is None:
         raise BadRequestError(N_("Send email and password, or phone and the code sent to it."))
     check_password_strength(data.password)
     email = str(data.email).lower()
-    await _ensure_unique(session, email, data.phone)
+    await _ensure_unique(session, email, None)
     user = User(
         email=email,
-        phone=data.phone,
         name=data.name.strip(),
         postal_code=data.postal_code,
         password_hash=hash_password(data.password),
-        delivery_channel=DeliveryChannel.WHATSAPP.value
-        if data.phone
-        else DeliveryChannel.EMAIL.value,
+        delivery_channel=DeliveryChannel.EMAIL.value,
     )
     await _insert_user(session, user)
+    # Neither address counts as the user's until a code sent to it comes back.
+    await contacts.start_email_verification(session, ctx, user)
+    if data.phone is not None:
+        user.delivery_channel = DeliveryChannel.WHATSAPP.value
+        await contacts.start_contact_change(session, ctx, user, "phone", data.phone)
     return user
 
 
@@ -287,7 +315,7 @@ async def _register_with_phone_code(
     if not data.phone.startswith("+52"):
         raise BadRequestError(N_("Sign-up by code needs a Mexican mobile number (+52)."))
     await _ensure_unique(session, None, data.phone)
-    await codes.verify_code(
+    record = await codes.verify_code(
         session,
         codes.REGISTER_CODE,
         data.phone,
@@ -300,10 +328,12 @@ async def _register_with_phone_code(
         name=data.name.strip(),
         postal_code=data.postal_code,
         phone_verified_at=ctx.now,
-        delivery_channel=DeliveryChannel.WHATSAPP.value,
-        email=str(data.email).lower() if data.email else None,
+        # Messages keep going the way the customer received the sign-up code.
+        delivery_channel=record.channel,
     )
     await _insert_user(session, user)
+    if data.email is not None:
+        await contacts.start_contact_change(session, ctx, user, "email", str(data.email).lower())
     return user
 
 

@@ -36,6 +36,8 @@ KEY_PURPOSE = "jwt-signing-key"
 # cannot turn every request into a database query or an HTTP fetch.
 RELOAD_INTERVAL_SECONDS = 10.0
 CACHE_TTL_SECONDS = 300.0
+# Reading the keys from the local database is cheap, so a retired key stops verifying sooner.
+DATABASE_CACHE_TTL_SECONDS = 30.0
 
 log = structlog.get_logger(__name__)
 
@@ -76,10 +78,13 @@ async def rotate_signing_key(session: AsyncSession, settings: Settings) -> Signi
     return key
 
 
-async def retire_signing_key(session: AsyncSession, kid: str) -> None:
+async def retire_signing_key(session: AsyncSession, kid: str) -> bool:
+    """Retire a key; return False when no active key has that kid."""
     key = await session.get(SigningKey, kid)
-    if key is not None and key.retired_at is None:
-        key.retired_at = utc_now()
+    if key is None or key.retired_at is not None:
+        return False
+    key.retired_at = utc_now()
+    return True
 
 
 async def public_jwks(session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
@@ -152,14 +157,15 @@ KeyLoader = Callable[[], Awaitable[dict[str, Any]]]
 class PublicKeyCache:
     """Public keys by kid, from the database (auth and single-process mode) or a JWKS URL."""
 
-    def __init__(self, load_jwks: KeyLoader) -> None:
+    def __init__(self, load_jwks: KeyLoader, *, ttl_seconds: float = CACHE_TTL_SECONDS) -> None:
         self._load_jwks = load_jwks
+        self._ttl_seconds = ttl_seconds
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._loaded_at = 0.0
 
     async def keys_for(self, kid: str | None) -> dict[str, Ed25519PublicKey]:
         age = time.monotonic() - self._loaded_at
-        stale = age > CACHE_TTL_SECONDS
+        stale = age > self._ttl_seconds
         unknown = kid is not None and kid not in self._keys and age > RELOAD_INTERVAL_SECONDS
         if stale or unknown or not self._loaded_at:
             await self.reload()

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.identity.errors import (
     ChallengeNotFoundError,
-    InvalidCodeError,
+    InvalidSecondFactorError,
     TwoFactorAlreadyOnError,
     TwoFactorOffError,
 )
@@ -37,6 +37,7 @@ def start_totp_enrolment(user: User, encryption_key: str) -> tuple[str, str, str
     if user.two_factor_enabled_at is not None:
         raise TwoFactorAlreadyOnError()
     secret = pyotp.random_base32()
+    user.totp_last_step = None
     user.totp_secret = crypto.encrypt(encryption_key, TOTP_PURPOSE, secret.encode())
     label = user.email or user.phone or str(user.id)
     uri = pyotp.TOTP(secret).provisioning_uri(name=label, issuer_name=TOTP_ISSUER)
@@ -50,17 +51,32 @@ async def confirm_totp_enrolment(
     """Turn 2FA on once the user proves the app works; return the clear backup codes."""
     if user.two_factor_enabled_at is not None:
         raise TwoFactorAlreadyOnError()
-    if user.totp_secret is None or not verify_totp(user, code, encryption_key):
-        raise InvalidCodeError(params={"attempts_left": "-"})
+    if not verify_totp(user, code, encryption_key, now=utc_now(), enrolling=True):
+        raise InvalidSecondFactorError()
     user.two_factor_enabled_at = utc_now()
     return await replace_backup_codes(session, user, hmac_secret)
 
 
-def verify_totp(user: User, code: str, encryption_key: str) -> bool:
-    if user.totp_secret is None:
+def verify_totp(
+    user: User, code: str, encryption_key: str, *, now: datetime, enrolling: bool = False
+) -> bool:
+    """Accept a TOTP code once: a code whose 30-second step was already used is refused.
+
+    Outside enrolment only a confirmed secret counts, so a pending setup cannot pass as a
+    second factor.
+    """
+    if user.totp_secret is None or (user.two_factor_enabled_at is None and not enrolling):
         return False
     secret = crypto.decrypt(encryption_key, TOTP_PURPOSE, user.totp_secret).decode()
-    return pyotp.TOTP(secret).verify(code.strip(), valid_window=TOTP_VALID_WINDOW)
+    totp = pyotp.TOTP(secret)
+    current_step = totp.timecode(now)
+    candidate = code.strip()
+    for step in range(current_step - TOTP_VALID_WINDOW, current_step + TOTP_VALID_WINDOW + 1):
+        already_used = user.totp_last_step is not None and step <= user.totp_last_step
+        if not already_used and secrets.compare_digest(totp.generate_otp(step), candidate):
+            user.totp_last_step = step
+            return True
+    return False
 
 
 async def disable_two_factor(session: AsyncSession, user: User) -> None:
@@ -68,6 +84,7 @@ async def disable_two_factor(session: AsyncSession, user: User) -> None:
         raise TwoFactorOffError()
     user.two_factor_enabled_at = None
     user.totp_secret = None
+    user.totp_last_step = None
     await session.execute(delete(BackupCode).where(BackupCode.user_id == user.id))
 
 

@@ -26,6 +26,15 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
+class RequestModel(ApiModel):
+    """Base of request bodies: an unknown field is a 422, not silently ignored, so a client
+    sending `role` or a misspelt name learns it at once."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, from_attributes=True, extra="forbid"
+    )
+
+
 class FieldErrorDoc(BaseModel):
     location: str = Field(description="body, query, path or header")
     pointer: str | None = Field(default=None, description="Puntero JSON (RFC 6901) al campo")

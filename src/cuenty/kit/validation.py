@@ -53,6 +53,10 @@ _MESSAGES: dict[str, str] = {
     "url_parsing": N_("Must be a valid URL."),
     "url_scheme": N_("The URL scheme must be {expected_schemes}."),
     "value_error": N_("Invalid value: {error}"),
+    "phone_invalid": N_("Not a valid phone number: use 10 digits, or + and the country code."),
+    "email_invalid": N_("Not a valid email address."),
+    "datetime_future": N_("Must be a future date and time."),
+    "timezone_aware": N_("Must include a time zone, for example Z or -06:00."),
 }
 
 
@@ -120,4 +124,11 @@ def _field_error(error: Mapping[str, Any]) -> FieldError:
 
 
 def _stringify_context(context: Mapping[str, Any]) -> dict[str, str]:
-    return {key: str(value) for key, value in context.items()}
+    params = {key: str(value) for key, value in context.items()}
+    if "expected" in params:
+        # Pydantic joins the last choice with an English "or"; a plain list reads in any
+        # language.
+        params["expected"] = params["expected"].replace(" or ", ", ")
+    if "error" not in params and "reason" in params:
+        params["error"] = params["reason"]
+    return params

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from cuenty.identity.access import Principal, optional_principal, require_access
+from cuenty.identity.access import Principal, optional_user, require_access
 from cuenty.identity.context import IdentityContext, identity_context
 from cuenty.identity.models import User
 from cuenty.identity.schemas import Tokens, UserOut
@@ -17,11 +17,17 @@ ALL_ROLES = ("customer", "support", "operations", "compliance_officer", "admin")
 
 # Signed in with an access token; API keys are not accepted on account routes.
 SignedIn = Annotated[Principal, Depends(require_access(roles=ALL_ROLES))]
-MaybeSignedIn = Annotated[Principal | None, Depends(optional_principal)]
+MaybeSignedIn = Annotated[Principal | None, Depends(optional_user)]
 Admin = Annotated[Principal, Depends(require_access(roles=("admin",)))]
+# Reading accounts: support and operations serve customers, the compliance officer answers
+# ARCO requests about them.
 Staff = Annotated[
     Principal,
-    Depends(require_access(roles=("support", "operations", "admin"), scopes=("users:read",))),
+    Depends(
+        require_access(
+            roles=("support", "operations", "compliance_officer", "admin"), scopes=("users:read",)
+        )
+    ),
 ]
 
 

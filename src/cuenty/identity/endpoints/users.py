@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from cuenty.identity import profile, service
+from cuenty.identity import contacts, profile, service
 from cuenty.identity.endpoints.common import Admin, Context, SignedIn, Staff, user_out
-from cuenty.identity.models import User
+from cuenty.identity.models import Role, User
 from cuenty.identity.schemas import RoleChange, UpdateMeRequest, UserOut, VerifyContactRequest
 from cuenty.kit.api import api_router, problem_responses
 from cuenty.kit.deps import DbSession
@@ -46,7 +46,7 @@ async def verify_contact(
     body: VerifyContactRequest, session: DbSession, ctx: Context, principal: SignedIn
 ) -> UserOut:
     user = await service.load_principal_user(session, principal)
-    return user_out(await profile.verify_contact(session, ctx, user, body.channel, body.code))
+    return user_out(await contacts.verify_contact(session, ctx, user, body.channel, body.code))
 
 
 @router.get(
@@ -61,7 +61,7 @@ async def list_users(
     principal: Staff,
     params: Annotated[PageParams, Depends(page_params)],
     q: Annotated[str | None, Query(max_length=100, description="Nombre, correo o celular")] = None,
-    role: Annotated[str | None, Query(max_length=32)] = None,
+    role: Annotated[Role | None, Query()] = None,
 ) -> Page[UserOut]:
     rows, next_link = await paginate(
         session,

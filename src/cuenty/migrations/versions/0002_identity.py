@@ -228,6 +228,7 @@ def upgrade() -> None:
             sa.Column("locale", sa.String(length=8), server_default="es-MX", nullable=False)
         )
         batch_op.add_column(sa.Column("totp_secret", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column("two_factor_enabled_at", sa.DateTime(timezone=True), nullable=True)
         )
@@ -238,6 +239,7 @@ def downgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("disabled_at")
         batch_op.drop_column("two_factor_enabled_at")
+        batch_op.drop_column("totp_last_step")
         batch_op.drop_column("totp_secret")
         batch_op.drop_column("locale")
         batch_op.drop_column("delivery_channel")
