@@ -165,3 +165,55 @@ async def test_unknown_field_is_rejected(client: httpx.AsyncClient) -> None:
 async def test_made_up_api_key_counts_against_address(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/no-such-route", headers={"X-API-Key": "bogus-key"})
     assert response.headers["x-ratelimit-limit"] == "100"
+
+
+def test_request_session_commits_before_response() -> None:
+    from cuenty.kit.deps import DbSession
+
+    dependency = DbSession.__metadata__[0]
+    assert dependency.scope == "function"
+
+
+async def test_signup_email_code_can_be_resent(client: httpx.AsyncClient, app: FastAPI) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from cuenty.identity.models import OneTimeCode
+
+    tokens = (await register(client))["tokens"]
+    async with app.state.session_factory.begin() as session:
+        # Move the first code's send time back, past the pause between sends.
+        await session.execute(
+            update(OneTimeCode).values(created_at=datetime.now(UTC) - timedelta(minutes=2))
+        )
+    resent = await client.post(
+        "/v1/users/me/verify-contact/resend", json={"channel": "email"}, headers=bearer(tokens)
+    )
+    assert resent.status_code == 202
+    code = await latest_code(app, "ana@example.com")
+    verified = await client.post(
+        "/v1/users/me/verify-contact",
+        json={"channel": "email", "code": code},
+        headers=bearer(tokens),
+    )
+    assert verified.json()["emailVerified"] is True
+
+
+async def test_verify_contact_without_pending_is_409(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    tokens = (await register(client))["tokens"]
+    code = await latest_code(app, "ana@example.com")
+    await client.post(
+        "/v1/users/me/verify-contact",
+        json={"channel": "email", "code": code},
+        headers=bearer(tokens),
+    )
+    again = await client.post(
+        "/v1/users/me/verify-contact",
+        json={"channel": "phone", "code": "123456"},
+        headers=bearer(tokens),
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "no_pending_contact"

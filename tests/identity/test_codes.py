@@ -59,7 +59,7 @@ async def test_code_is_single_use(client: httpx.AsyncClient, app: FastAPI) -> No
     await _verify(client, code)
     again = await _verify(client, code)
     assert again.status_code == 400
-    assert again.json()["code"] == "code_expired"
+    assert again.json()["code"] == "invalid_code"
 
 
 async def test_expired_code_is_rejected(client: httpx.AsyncClient, app: FastAPI) -> None:
@@ -69,17 +69,18 @@ async def test_expired_code_is_rejected(client: httpx.AsyncClient, app: FastAPI)
     async with app.state.session_factory.begin() as session:
         past = datetime.now(UTC) - timedelta(seconds=1)
         await session.execute(update(OneTimeCode).values(expires_at=past))
-    assert (await _verify(client, code)).json()["code"] == "code_expired"
+    assert (await _verify(client, code)).json()["code"] == "invalid_code"
 
 
-async def test_wrong_code_counts_attempts(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_wrong_code_is_rejected_alike(client: httpx.AsyncClient, app: FastAPI) -> None:
     await register(client, phone=PHONE)
     await _send(client)
     code = await latest_code(app, PHONE)
     response = await _verify(client, _wrong(code))
     assert response.status_code == 400
     assert (
-        response.json()["detail"] == "El código es incorrecto o ya venció; te quedan 4 intento(s)."
+        response.json()["detail"]
+        == "El código es incorrecto o ya venció; revísalo o pide uno nuevo."
     )
 
 
@@ -173,7 +174,7 @@ async def test_two_factor_code_by_message_allows_three_attempts(
         ).status_code
         for _ in range(3)
     ]
-    assert wrong == [400, 400, 429]
+    assert wrong == [400, 400, 404]
 
 
 async def test_codes_never_reach_logs(
@@ -189,3 +190,9 @@ async def test_codes_never_reach_logs(
     captured = capsys.readouterr()
     assert code not in captured.out + captured.err
     assert code not in caplog.text
+
+
+async def test_unknown_phone_verify_looks_like_wrong_code(client: httpx.AsyncClient) -> None:
+    response = await _verify(client, "123456")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_code"

@@ -128,7 +128,9 @@ async def verify_code(
     record = await _latest_code(session, policy, subject)
     if record is None or record.consumed_at is not None or record.expires_at <= now:
         raise CodeExpiredError()
-    if challenge_id is not None and record.challenge_id != challenge_id:
+    # A code sent for one sign-in challenge works only there, and a code sent for a
+    # sensitive action (no challenge) cannot complete a sign-in.
+    if record.challenge_id != challenge_id:
         raise CodeExpiredError()
 
     expected = _digest(hmac_secret, policy, subject, code.strip())

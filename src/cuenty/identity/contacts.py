@@ -26,6 +26,8 @@ async def start_contact_change(
     if pending == value:
         return
     await ensure_free(session, channel, value, user.id)
+    # Each new address costs a message, so changes count against the strict sign-in limit.
+    await ctx.limit_auth_attempt("contact", str(user.id), by_address=False)
     if channel == "email":
         user.pending_email = value
         delivery_channel = "email"
@@ -41,12 +43,24 @@ async def start_email_verification(session: AsyncSession, ctx: IdentityContext, 
     await _send_code(session, ctx, user, "email", "email", user.email)
 
 
+async def resend_contact_code(
+    session: AsyncSession, ctx: IdentityContext, user: User, channel: str
+) -> None:
+    """Send a new code to the pending address (or the unverified sign-up email)."""
+    address = _address_to_verify(user, channel)
+    if address is None:
+        raise NoPendingContactError()
+    delivery_channel = (
+        "email" if channel == "email" else ("sms" if user.delivery_channel == "sms" else "whatsapp")
+    )
+    await ctx.limit_auth_attempt("contact", str(user.id), by_address=False)
+    await _send_code(session, ctx, user, channel, delivery_channel, address)
+
+
 async def verify_contact(
     session: AsyncSession, ctx: IdentityContext, user: User, channel: str, code: str
 ) -> User:
-    pending = user.pending_email if channel == "email" else user.pending_phone
-    if pending is None and channel == "email" and user.email and user.email_verified_at is None:
-        pending = user.email
+    pending = _address_to_verify(user, channel)
     if pending is None:
         raise NoPendingContactError()
     await codes.verify_code(
@@ -104,6 +118,14 @@ async def _send_code(
         hmac_secret=ctx.hmac_secret,
         now=ctx.now,
     )
+
+
+def _address_to_verify(user: User, channel: str) -> str | None:
+    if channel == "phone":
+        return user.pending_phone
+    if user.pending_email is not None:
+        return user.pending_email
+    return user.email if user.email_verified_at is None else None
 
 
 def _subject(user: User, channel: str, address: str) -> str:

@@ -90,6 +90,13 @@ class InvalidSecondFactorError(BadRequestError):
             super().__init__(params={"attempts_left": attempts_left})
 
 
+class LoginCodeRejectedError(BadRequestError):
+    code = "invalid_code"
+    title = N_("Invalid code")
+    detail = N_("The code is wrong or expired; check it or request a new one.")
+    persist_changes = True
+
+
 class CodeExpiredError(BadRequestError):
     code = "code_expired"
     title = N_("Code expired")

@@ -159,6 +159,10 @@ class UpdateMeRequest(RequestModel):
     _normalize_phone = field_validator("phone")(_phone)
 
 
+class ResendContactRequest(RequestModel):
+    channel: Literal["email", "phone"]
+
+
 class VerifyContactRequest(RequestModel):
     channel: Literal["email", "phone"]
     code: str = Field(pattern=r"^\d{6}$")
@@ -182,7 +186,9 @@ class ApiKeyCreate(RequestModel):
     @field_validator("expires_at")
     @classmethod
     def _future(cls, value: datetime | None) -> datetime | None:
-        if value is not None and (value.tzinfo is None or value <= datetime.now(UTC)):
+        if value is not None and value.tzinfo is None:
+            raise PydanticCustomError("timezone_aware", "must include a time zone")
+        if value is not None and value <= datetime.now(UTC):
             raise PydanticCustomError("datetime_future", "must be a future date and time")
         return value
 

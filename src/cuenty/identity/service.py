@@ -24,6 +24,7 @@ from cuenty.identity.errors import (
     InvalidCodeError,
     InvalidCredentialsError,
     InvalidSecondFactorError,
+    LoginCodeRejectedError,
     PhoneTakenError,
     UserNotFoundError,
 )
@@ -73,6 +74,10 @@ async def login(session: AsyncSession, ctx: IdentityContext, data: LoginRequest)
     user = await session.scalar(
         select(User).where(or_(User.email == identifier, User.phone == identifier))
     )
+    if user is not None:
+        # Counted before the password check, so the same account reached by email and by
+        # phone shares one limit, and a correct password past the limit is not revealed.
+        await ctx.limit_auth_attempt("login-account", str(user.id), by_address=False)
     matches, new_hash = verify_password(
         data.password, user.password_hash if user and user.password_hash else _DUMMY_HASH
     )
@@ -85,8 +90,6 @@ async def login(session: AsyncSession, ctx: IdentityContext, data: LoginRequest)
             request_id=ctx.client.request_id,
         )
         raise InvalidCredentialsError()
-    # The same account reached by email and by phone shares one sign-in limit.
-    await ctx.limit_auth_attempt("login-account", str(user.id), by_address=False)
     if new_hash is not None:
         # A bcrypt hash from the earlier system, or outdated Argon2 parameters.
         user.password_hash = new_hash
@@ -132,9 +135,13 @@ async def send_login_code(
 async def login_with_code(
     session: AsyncSession, ctx: IdentityContext, phone: str, code: str
 ) -> LoginOutcome:
-    await codes.verify_code(
-        session, codes.LOGIN_CODE, phone, code, hmac_secret=ctx.hmac_secret, now=ctx.now
-    )
+    try:
+        await codes.verify_code(
+            session, codes.LOGIN_CODE, phone, code, hmac_secret=ctx.hmac_secret, now=ctx.now
+        )
+    except (InvalidCodeError, CodeExpiredError) as error:
+        # One answer whether or not a code was sent, so the phone's account stays private.
+        raise LoginCodeRejectedError() from error
     user = await session.scalar(select(User).where(User.phone == phone))
     if user is None:
         raise InvalidCredentialsError()
@@ -194,7 +201,9 @@ async def check_second_factor(
                 now=ctx.now,
                 challenge_id=challenge_id,
             )
-        except (InvalidCodeError, CodeExpiredError) as error:
+        except (InvalidCodeError, CodeExpiredError, CodeLockedError) as error:
+            # Every wrong second factor counts against the challenge, also while message
+            # codes are locked, so guessing TOTP codes is bounded by the challenge too.
             raise InvalidSecondFactorError() from error
         return "message_code"
     raise InvalidSecondFactorError()

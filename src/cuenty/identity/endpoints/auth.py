@@ -202,7 +202,6 @@ async def disable_two_factor(session: DbSession, ctx: Context, principal: Signed
     responses=problem_responses(401),
 )
 async def refresh(body: RefreshRequest, session: DbSession, ctx: Context) -> Tokens:
-    await ctx.limit_auth_attempt("refresh", None)
     pair = await refresh_session(
         session, ctx.settings, ctx.revocations, body.refresh_token, ctx.now
     )

@@ -10,7 +10,13 @@ from fastapi import Depends, Query, Request
 from cuenty.identity import contacts, profile, service
 from cuenty.identity.endpoints.common import Admin, Context, SignedIn, Staff, user_out
 from cuenty.identity.models import Role, User
-from cuenty.identity.schemas import RoleChange, UpdateMeRequest, UserOut, VerifyContactRequest
+from cuenty.identity.schemas import (
+    ResendContactRequest,
+    RoleChange,
+    UpdateMeRequest,
+    UserOut,
+    VerifyContactRequest,
+)
 from cuenty.kit.api import api_router, problem_responses
 from cuenty.kit.deps import DbSession
 from cuenty.kit.pagination import Page, PageParams, page_params, paginate
@@ -47,6 +53,20 @@ async def verify_contact(
 ) -> UserOut:
     user = await service.load_principal_user(session, principal)
     return user_out(await contacts.verify_contact(session, ctx, user, body.channel, body.code))
+
+
+@router.post(
+    "/me/verify-contact/resend",
+    status_code=202,
+    summary="Reenviar el código al correo o celular pendiente de verificar",
+    responses=problem_responses(401, 409, 429),
+)
+async def resend_contact_code(
+    body: ResendContactRequest, session: DbSession, ctx: Context, principal: SignedIn
+) -> dict[str, bool]:
+    user = await service.load_principal_user(session, principal)
+    await contacts.resend_contact_code(session, ctx, user, body.channel)
+    return {"sent": True}
 
 
 @router.get(
