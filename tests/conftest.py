@@ -28,6 +28,10 @@ from cuenty.kit import migrate
 from cuenty.kit.db import create_engine
 from cuenty.models import Base
 
+# Test apps run no in-process job runner that could race a test's assertions; a test that
+# wants one builds its settings with embedded_runner=True.
+os.environ.setdefault("CUENTY_JOBS_EMBEDDED_RUNNER", "false")
+
 REQUIRE_SERVICES = os.environ.get("CUENTY_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get(
     "CUENTY_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cuenty.kit import migrate
 from cuenty.kit.db import create_engine
+from cuenty.kit.jobs.models import include_in_schema_comparison
 from cuenty.models import Base
 from tests.conftest import (
     POSTGRES_URL,
@@ -26,7 +27,10 @@ from tests.conftest import (
 
 
 def _schema_differences(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection,
+        opts={"compare_type": True, "include_name": include_in_schema_comparison},
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

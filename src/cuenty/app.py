@@ -32,6 +32,7 @@ from cuenty.identity.tokens import (
 )
 from cuenty.kit.db import create_engine, create_session_factory
 from cuenty.kit.errors import install_error_handlers
+from cuenty.kit.jobs.runtime import start_embedded_runner, stop_embedded_runner
 from cuenty.kit.logging import configure_logging
 from cuenty.kit.metrics import DatabasePoolCollector, HttpMetrics
 from cuenty.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -96,6 +97,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     app.state.redis = _redis_client(settings)
     _start_identity(app, settings)
     app.state.metrics_registry.register(DatabasePoolCollector(engine))
+    start_embedded_runner(app)
     log.info(
         "app.started",
         services=[service.name for service in app.state.services],
@@ -106,6 +108,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     try:
         yield {}
     finally:
+        await stop_embedded_runner(app)
         if app.state.redis is not None:
             await app.state.redis.aclose()
         if app.state.provided_engine is None:

@@ -50,6 +50,7 @@ SERVICES: dict[str, Service] = {
             3004,
             ("/v1/notifications", "/v1/webhooks"),
             "WhatsApp, SMS, correo, push y webhooks salientes",
+            routers=("cuenty.webhooks.endpoints:router",),
         ),
         Service(
             "analytics",
@@ -74,6 +75,7 @@ SERVICES: dict[str, Service] = {
             3008,
             ("/console", "/cuenta", "/v1/jobs"),
             "Consola web y administración de trabajos en segundo plano",
+            routers=("cuenty.jobs.endpoints:router",),
         ),
     )
 }

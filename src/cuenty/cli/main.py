@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from cuenty.cli.identity import dev_app, keys_app
+from cuenty.cli.jobs import jobs_app
+from cuenty.cli.worker import worker
 from cuenty.config import get_settings
 from cuenty.services import SERVICES, UnknownServiceError, select_services
 
@@ -19,6 +21,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(keys_app, name="keys")
 app.add_typer(dev_app, name="dev")
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker)
 
 
 @app.command()

@@ -36,6 +36,9 @@ def configure_logging(*, level: str = "INFO", json_logs: bool = False) -> None:
 
     structlog.configure(
         processors=[
+            # First, so a line below the level costs nothing: redaction scans every value.
+            # The standard library filters its own records before they reach `shared`.
+            structlog.stdlib.filter_by_level,
             *shared,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from cuenty.config import get_settings
 from cuenty.kit.db import create_engine
+from cuenty.kit.jobs.models import include_in_schema_comparison
 from cuenty.models import Base
 
 config = context.config
@@ -24,6 +25,7 @@ def run_with_connection(connection: Connection) -> None:
         # SQLite cannot ALTER most constraints; batch mode recreates the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_in_schema_comparison,
     )
     with context.begin_transaction():
         context.run_migrations()
