@@ -71,3 +71,31 @@ def test_dev_outbox_refused_in_production(
     monkeypatch.setenv("CUENTY_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
     result = runner.invoke(app, ["dev", "outbox"])
     assert result.exit_code == 1
+
+
+def test_demo_password_shown_only_when_it_works(
+    sqlite_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["demo", "load", "--if-empty"])
+    monkeypatch.setenv("CUENTY_DEMO_ADMIN_PASSWORD", "Otra-Clave-2025x")
+    again = runner.invoke(app, ["demo", "load", "--if-empty"])
+    assert "Otra-Clave-2025x" not in again.output
+    assert "does not match" in again.output
+
+
+def test_missing_tables_give_one_line_error(sqlite_env: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "cuenty.cli.main", "dev", "outbox"],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "has no CUENTY tables; run `cuenty db upgrade`" in result.stderr
+    assert "Traceback" not in result.stderr

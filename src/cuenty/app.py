@@ -124,9 +124,7 @@ def _start_identity(app: FastAPI, settings: Settings) -> None:
     else:
         keys = PublicKeyCache(database_jwks_loader(factory), ttl_seconds=DATABASE_CACHE_TTL_SECONDS)
     app.state.revocations = RevocationStore(app.state.redis, factory)
-    app.state.authenticator = Authenticator(
-        settings, factory, keys, app.state.revocations
-    )
+    app.state.authenticator = Authenticator(settings, factory, keys, app.state.revocations)
     app.state.rate_limiter = (
         RateLimiter(settings.redis_url) if settings.rate_limit_enabled else None
     )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.config import Settings
 from cuenty.identity.models import Role, User
-from cuenty.kit.security import hash_password
+from cuenty.kit.security import hash_password, verify_password
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +45,16 @@ class DemoRefusedError(RuntimeError):
 
 async def database_is_empty(session: AsyncSession) -> bool:
     return (await session.scalar(select(func.count()).select_from(User))) == 0
+
+
+async def admin_password_matches(session: AsyncSession, settings: Settings) -> bool:
+    """Check that the configured demo password signs the demo admin in."""
+    password_hash = await session.scalar(
+        select(User.password_hash).where(User.email == settings.demo_admin_email)
+    )
+    if password_hash is None:
+        return False
+    return verify_password(settings.secret("demo_admin_password"), password_hash)[0]
 
 
 async def load_demo_data(session: AsyncSession, settings: Settings) -> int:

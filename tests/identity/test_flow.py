@@ -295,3 +295,27 @@ async def test_phone_given_at_signup_stays_pending(client: httpx.AsyncClient) ->
     assert user["phone"] is None
     assert user["pendingPhone"] == "+523312345678"
     assert user["emailVerified"] is False
+
+
+async def test_signup_publishes_user_created(client: httpx.AsyncClient, app: FastAPI) -> None:
+    from cuenty.kit.jobs.models import OutboxEntry
+
+    user = (await register(client))["user"]
+    async with app.state.session_factory() as session:
+        events = (
+            await session.scalars(select(OutboxEntry).where(OutboxEntry.name == "user.created"))
+        ).all()
+    assert len(events) == 1
+    assert user["id"] in str(events[0].payload)
+
+
+async def test_user_event_renders_without_contact_data(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    from cuenty.identity.tasks import render_user
+
+    user = (await register(client))["user"]
+    async with app.state.session_factory() as session:
+        rendered = await render_user(session, {"user_id": user["id"]})
+    assert rendered["id"] == user["id"]
+    assert "email" not in rendered

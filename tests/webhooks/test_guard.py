@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from cuenty.webhooks import delivery
-from cuenty.webhooks.targets import TargetRejectedError, parse_url, resolve_target
+from cuenty.webhooks.targets import TargetRejectedError, check_address, parse_url, resolve_target
 from tests.webhooks.support import PUBLIC_TEST_ADDRESS, FakeResolver, local_settings
 
 BLOCKED_URLS = [
@@ -103,6 +103,15 @@ async def test_private_allowed_by_development_setting() -> None:
     target = await resolve_target("http://127.0.0.1:8081/h", allow_private=True)
     assert target.connect_url == "http://127.0.0.1:8081/h"
     assert target.host_header == "127.0.0.1:8081"
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["169.254.169.254", "fe80::1", "0.0.0.0", "224.0.0.1", "::ffff:169.254.169.254"],  # noqa: S104
+)
+def test_development_setting_keeps_metadata_closed(address: str) -> None:
+    with pytest.raises(TargetRejectedError):
+        check_address(address, allow_private=True)
 
 
 @pytest.mark.parametrize(

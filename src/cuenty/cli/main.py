@@ -7,6 +7,7 @@ import os
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import make_url
 
 from cuenty.cli.identity import dev_app, keys_app
 from cuenty.cli.jobs import jobs_app
@@ -14,7 +15,11 @@ from cuenty.cli.worker import worker
 from cuenty.config import get_settings
 from cuenty.services import SERVICES, UnknownServiceError, select_services
 
-app = typer.Typer(help="CUENTY: plataforma de suscripciones digitales.", no_args_is_help=True)
+app = typer.Typer(
+    help="CUENTY: subscriptions to digital services, paid by SPEI and CoDi.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for the embedded mode.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -110,28 +115,39 @@ def demo_load(
     if settings.is_production:
         typer.echo("demo data is never loaded in production mode (CUENTY_ENVIRONMENT)", err=True)
         raise typer.Exit(1)
-    added = asyncio.run(_load_demo(if_empty))
+    added, password_works = asyncio.run(_load_demo(if_empty))
     if added is None:
         typer.echo("demo data: the database already has users; nothing loaded")
     else:
         typer.echo(f"demo data: {added} user(s) added")
-    typer.echo(
-        f"demo admin: {settings.demo_admin_email} / {settings.secret('demo_admin_password')} "
-        "(every demo user shares this password)"
-    )
+    if password_works:
+        typer.echo(
+            f"demo admin: {settings.demo_admin_email} / {settings.secret('demo_admin_password')} "
+            "(every demo user shares this password)"
+        )
+    else:
+        # The users were loaded earlier with another CUENTY_DEMO_ADMIN_PASSWORD (or the admin
+        # changed it): printing the configured value would show a password that fails.
+        typer.echo(
+            f"demo admin: {settings.demo_admin_email}, with the password set when the demo data "
+            "was loaded (the configured CUENTY_DEMO_ADMIN_PASSWORD does not match it)"
+        )
 
 
-async def _load_demo(if_empty: bool) -> int | None:
-    from cuenty.demo import database_is_empty, load_demo_data
+async def _load_demo(if_empty: bool) -> tuple[int | None, bool]:
+    """Load the demo users; return how many were added (None if skipped) and whether the
+    configured demo password signs the admin in."""
+    from cuenty.demo import admin_password_matches, database_is_empty, load_demo_data
     from cuenty.kit.db import create_engine, create_session_factory, transaction
 
     settings = get_settings()
     engine = create_engine(settings.database_url)
     try:
         async with transaction(create_session_factory(engine)) as session:
-            if if_empty and not await database_is_empty(session):
-                return None
-            return await load_demo_data(session, settings)
+            added = None
+            if not if_empty or await database_is_empty(session):
+                added = await load_demo_data(session, settings)
+            return added, await admin_password_matches(session, settings)
     finally:
         await engine.dispose()
 
@@ -153,5 +169,26 @@ def _print_banner(host: str, port: int, services: str) -> None:
     typer.echo(f"  health:   {base}/health, {base}/ready, {base}/metrics")
 
 
+def run() -> None:
+    """Entry point of the `cuenty` command: a database without CUENTY's tables gets one
+    clear line instead of a traceback."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    try:
+        app()
+    except (OperationalError, ProgrammingError) as error:
+        message = str(error.orig).lower()
+        if "no such table" not in message and "does not exist" not in message:
+            raise
+        url = make_url(get_settings().database_url).render_as_string(hide_password=True)
+        typer.echo(
+            f"error: the database {url} has no CUENTY tables; run `cuenty db upgrade`, and "
+            "check CUENTY_DATABASE_URL (the default SQLite path is relative to the current "
+            "folder)",
+            err=True,
+        )
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    run()

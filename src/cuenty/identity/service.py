@@ -32,6 +32,7 @@ from cuenty.identity.models import DeliveryChannel, LoginChallenge, User
 from cuenty.identity.passwords import check_password_strength
 from cuenty.identity.schemas import LoginRequest, RegisterRequest
 from cuenty.identity.sessions import TokenPair, start_session
+from cuenty.kit import jobs
 from cuenty.kit.errors import BadRequestError
 from cuenty.kit.i18n import N_
 from cuenty.kit.security import hash_password, verify_password
@@ -57,6 +58,8 @@ async def register(
     else:
         raise BadRequestError(N_("Send email and password, or phone and the code sent to it."))
     tokens = await start_session(session, ctx.settings, user, ctx.client, ctx.now)
+    # In the same transaction as the account, so integrators hear of it exactly when it exists.
+    await jobs.publish(session, "user.created", {"user_id": str(user.id)})
     await audit.record(
         session,
         "auth.registered",

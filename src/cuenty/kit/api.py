@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from cuenty.kit.errors import PROBLEM_MEDIA_TYPE, UnsupportedMediaTypeError
+from cuenty.kit.i18n import N_
 
 JSON_MEDIA_TYPE = "application/json"
 
@@ -117,7 +118,10 @@ def _require_json_content_type(request: Request) -> None:
     if not has_body:
         return
     if content_type is None:
-        raise UnsupportedMediaTypeError(params={"expected": JSON_MEDIA_TYPE, "received": "-"})
+        raise UnsupportedMediaTypeError(
+            N_("This route accepts {expected}; the request had no Content-Type header."),
+            params={"expected": JSON_MEDIA_TYPE},
+        )
     message = email.message.Message()
     message["content-type"] = content_type
     subtype = message.get_content_subtype()

@@ -127,7 +127,15 @@ def check_address(address: str, *, allow_private: bool) -> None:
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    if allow_private or (ip.is_global and not ip.is_multicast):
+    if ip.is_global and not ip.is_multicast:
+        return
+    # The development switch opens loopback and private ranges for a local receiver, never
+    # link-local (cloud metadata services live at 169.254.169.254), multicast or unspecified.
+    if (
+        allow_private
+        and (ip.is_loopback or ip.is_private)
+        and not (ip.is_link_local or ip.is_multicast or ip.is_unspecified)
+    ):
         return
     raise TargetRejectedError(
         "address_not_public",
