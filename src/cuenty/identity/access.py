@@ -1,4 +1,4 @@
-"""Who is calling and what they may do: the Principal of a request, roles, API-key scopes,
+"""Access control: the Principal of a request (who calls), roles, API-key scopes,
 and the `require_access` dependency every protected route declares.
 """
 
@@ -35,7 +35,7 @@ STAFF_ROLES = frozenset(
     {Role.SUPPORT.value, Role.OPERATIONS.value, Role.COMPLIANCE_OFFICER.value, Role.ADMIN.value}
 )
 
-# The most each role may do; an access token carries its role's scopes, and an API key may
+# The maximum each role may do: an access token carries its role's scopes, and an API key may
 # be granted only scopes its owner's role has.
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     Role.CUSTOMER.value: frozenset(
@@ -112,8 +112,8 @@ def require_access(
 
     A user token passes when its role is in `roles` (admins always pass), or, with no roles
     listed, when its role has every scope in `scopes`. An API key passes only when `scopes`
-    is not empty, it holds every one of them and, if `roles` is given, its owner's role is
-    listed: a route that names no scope is closed to API keys.
+    is not empty, it has every one of them and, if `roles` is given, its owner's role is
+    listed. A route that names no scope is closed to API keys.
     """
     allowed_roles = frozenset(roles)
     needed_scopes = frozenset(scopes)

@@ -1,7 +1,7 @@
 """Proof that a user controls an email address or a phone number.
 
 A new address stays pending until the code sent to it is entered; only then does it become
-the account's address, so nobody can claim another person's email or phone.
+the account's address, so no one can claim another person's email or phone.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ async def start_contact_change(
         delivery_channel = "email"
     else:
         user.pending_phone = value
-        delivery_channel = "sms" if user.delivery_channel == "sms" else "whatsapp"
+        delivery_channel = _phone_channel(user)
     await _send_code(session, ctx, user, channel, delivery_channel, value)
 
 
@@ -50,9 +50,7 @@ async def resend_contact_code(
     address = _address_to_verify(user, channel)
     if address is None:
         raise NoPendingContactError()
-    delivery_channel = (
-        "email" if channel == "email" else ("sms" if user.delivery_channel == "sms" else "whatsapp")
-    )
+    delivery_channel = "email" if channel == "email" else _phone_channel(user)
     await ctx.limit_auth_attempt("contact", str(user.id), by_address=False)
     await _send_code(session, ctx, user, channel, delivery_channel, address)
 
@@ -118,6 +116,11 @@ async def _send_code(
         hmac_secret=ctx.hmac_secret,
         now=ctx.now,
     )
+
+
+def _phone_channel(user: User) -> str:
+    # Codes to a phone go by the user's choice of SMS, and by WhatsApp otherwise.
+    return "sms" if user.delivery_channel == "sms" else "whatsapp"
 
 
 def _address_to_verify(user: User, channel: str) -> str | None:
