@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite: databases (SQLite and PostgreSQL), Redis and the app.
 
 Every test that takes `engine`, `app` or `client` runs once on SQLite and once on PostgreSQL.
-PostgreSQL is used when CUENTY_TEST_DATABASE_URL is set or 127.0.0.1:5432 answers; with
+PostgreSQL is used when CUENTY_TEST_DATABASE_URL is set or 127.0.0.1:5432 accepts connections; with
 CUENTY_REQUIRE_SERVICES=1 a missing PostgreSQL or Redis fails the run instead of skipping.
 """
 

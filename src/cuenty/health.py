@@ -1,7 +1,7 @@
 """Liveness, readiness and metrics endpoints, and the `/v1/<service>/health` paths.
 
 `/ready` checks the database and, when configured, Redis; a load balancer stops sending
-traffic to a replica that answers 503.
+traffic to a replica that returns 503.
 """
 
 from __future__ import annotations

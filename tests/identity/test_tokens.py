@@ -79,7 +79,7 @@ async def test_unknown_kid_is_rejected(client: httpx.AsyncClient) -> None:
     assert (await _me(client, forged)).status_code == 401
 
 
-async def test_key_of_other_signer_with_our_kid_is_rejected(client: httpx.AsyncClient) -> None:
+async def test_foreign_key_with_known_kid_rejected(client: httpx.AsyncClient) -> None:
     header, claims = await _valid_claims(client)
     stranger = Ed25519PrivateKey.generate()
     forged = jwt.encode(claims, stranger, algorithm="EdDSA", headers={"kid": header["kid"]})

@@ -1,4 +1,4 @@
-"""Every error path answers RFC 9457 problem+json, in Spanish by default and English on request."""
+"""Every error path returns RFC 9457 problem+json, in Spanish by default and English on request."""
 
 from __future__ import annotations
 

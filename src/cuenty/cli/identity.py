@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cuenty.config import get_settings
 
 keys_app = typer.Typer(help="Signing keys of access tokens (JWKS).", no_args_is_help=True)
-dev_app = typer.Typer(help="Development helpers; refused in production mode.", no_args_is_help=True)
+dev_app = typer.Typer(
+    help="Development helpers; rejected in production mode.", no_args_is_help=True
+)
 
 
 @keys_app.command("list")

@@ -107,9 +107,7 @@ async def touch_last_used(session: AsyncSession, key: ApiKey, now: datetime) -> 
     return True
 
 
-async def list_keys(
-    session: AsyncSession, principal: Principal, owner_id: uuid.UUID
-) -> list[ApiKey]:
+async def list_keys(session: AsyncSession, owner_id: uuid.UUID) -> list[ApiKey]:
     rows = await session.scalars(
         select(ApiKey)
         .where(ApiKey.user_id == owner_id, ApiKey.revoked_at.is_(None))

@@ -1,4 +1,4 @@
-"""What identity services need from the request: settings, delivery, revocation store,
+"""Request context of identity services: settings, delivery, revocation store,
 rate limiter, the client's address and the current time."""
 
 from __future__ import annotations

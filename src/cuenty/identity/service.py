@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -37,9 +38,12 @@ from cuenty.kit.errors import BadRequestError
 from cuenty.kit.i18n import N_
 from cuenty.kit.security import hash_password, verify_password
 
-# Verified against when the account does not exist, so both paths cost one Argon2 check and
-# response times do not reveal which emails are registered.
-_DUMMY_HASH = hash_password("cuenty-timing-equalizer")
+
+@cache
+def _dummy_hash() -> str:
+    """Return a hash to verify against when the account does not exist, so both paths cost
+    one Argon2 check and response times do not reveal which emails are registered."""
+    return hash_password("cuenty-timing-equalizer")
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ async def login(session: AsyncSession, ctx: IdentityContext, data: LoginRequest)
         # phone shares one limit, and a correct password past the limit is not revealed.
         await ctx.limit_auth_attempt("login-account", str(user.id), by_address=False)
     matches, new_hash = verify_password(
-        data.password, user.password_hash if user and user.password_hash else _DUMMY_HASH
+        data.password, user.password_hash if user and user.password_hash else _dummy_hash()
     )
     if user is None or user.password_hash is None or not matches:
         await audit.record(
@@ -104,9 +108,9 @@ async def send_login_code(
 ) -> None:
     """Send a sign-in or sign-up code to a phone.
 
-    For sign-in, every outcome answers alike: an unknown phone, a code sent less than a minute
-    ago and a locked phone are silently skipped. So the answer does not reveal which numbers
-    have accounts, and a caller cannot make us message arbitrary numbers.
+    For sign-in, every outcome gets the same response: an unknown phone, a code sent less
+    than a minute ago and a locked phone are silently skipped. So the response does not
+    reveal which numbers have accounts, and a caller cannot make us message arbitrary numbers.
     """
     user = await session.scalar(select(User).where(User.phone == phone))
     if purpose == "register":
@@ -143,7 +147,7 @@ async def login_with_code(
             session, codes.LOGIN_CODE, phone, code, hmac_secret=ctx.hmac_secret, now=ctx.now
         )
     except (InvalidCodeError, CodeExpiredError) as error:
-        # One answer whether or not a code was sent, so the phone's account stays private.
+        # The same error whether or not a code was sent, so the phone's account stays private.
         raise LoginCodeRejectedError() from error
     user = await session.scalar(select(User).where(User.phone == phone))
     if user is None:

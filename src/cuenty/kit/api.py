@@ -1,7 +1,7 @@
 """Routers of the public API: JSON-only bodies and documented problem responses.
 
 Every package builds its router with `api_router`, so a body sent with the wrong content
-type is answered 415 instead of reaching validation.
+type gets 415 instead of reaching validation.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 class JsonRoute(APIRoute):
-    """Route that answers 415 when a JSON body arrives with another content type."""
+    """Route that returns 415 when a JSON body arrives with another content type."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

@@ -36,7 +36,7 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-# "function" scope ends the dependency, and so commits, before the response is sent: with the
-# default "request" scope FastAPI would commit after answering, so a client could be told of
-# a change that then failed to commit, or read the old state right after a success.
+# "function" scope ends the dependency, and so commits, before the response is sent. With the
+# default "request" scope FastAPI would commit after responding, so a client could receive a
+# success for a change that then failed to commit, or read the old state right after it.
 DbSession = Annotated[AsyncSession, Depends(db_session, scope="function")]

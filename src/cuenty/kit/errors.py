@@ -32,7 +32,7 @@ class ProblemError(Exception):
     code: ClassVar[str] = "bad_request"
     title: ClassVar[str] = N_("Bad request")
     detail: ClassVar[str] = N_("The request cannot be processed.")
-    # When true, the request's database work is committed before the error is answered.
+    # When true, the request's database work is committed before the error response is sent.
     persist_changes: ClassVar[bool] = False
 
     def __init__(
@@ -219,7 +219,7 @@ def respond_with_problem(request: Request, error: ProblemError) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the problem handlers; unexpected exceptions are answered by the request
+    """Register the problem handlers; unexpected exceptions are handled by the request
     context middleware, which runs inside Starlette's last-resort handler."""
     app.add_exception_handler(ProblemError, _handle_problem)
     app.add_exception_handler(RequestValidationError, _handle_validation)

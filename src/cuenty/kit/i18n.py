@@ -1,6 +1,6 @@
 """Translations of every text a person reads, from Babel catalogs for es-MX and en.
 
-Message ids are English; the es_MX catalog holds the Spanish text, which is the default.
+Message ids are English; the es_MX catalog contains the Spanish text, which is the default.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as error:
-            # Answered here rather than re-raised: Starlette's last-resort handler would log
+            # Handled here rather than re-raised: Starlette's last-resort handler would log
             # the traceback a second time, without the request id.
             log.error(
                 "request.unhandled_error",
@@ -101,9 +101,9 @@ class BodyTooLarge(StarletteHTTPException):
 
 
 class BodySizeLimitMiddleware:
-    """Answer 413 when a request body exceeds the limit of its path.
+    """Return 413 when a request body exceeds the limit of its path.
 
-    `route_limits` holds (path prefix, bytes) pairs for routes that take larger bodies,
+    `route_limits` contains (path prefix, bytes) pairs for routes that take larger bodies,
     such as statement uploads; the longest matching prefix wins.
     """
 

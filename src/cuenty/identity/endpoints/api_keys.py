@@ -57,7 +57,7 @@ async def create_key(
 )
 async def list_keys(session: DbSession, principal: SignedIn) -> list[ApiKeyOut]:
     assert principal.user_id is not None
-    rows = await api_keys.list_keys(session, principal, principal.user_id)
+    rows = await api_keys.list_keys(session, principal.user_id)
     return [_key_out(row) for row in rows]
 
 

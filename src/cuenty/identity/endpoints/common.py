@@ -19,7 +19,7 @@ ALL_ROLES = ("customer", "support", "operations", "compliance_officer", "admin")
 SignedIn = Annotated[Principal, Depends(require_access(roles=ALL_ROLES))]
 MaybeSignedIn = Annotated[Principal | None, Depends(optional_user)]
 Admin = Annotated[Principal, Depends(require_access(roles=("admin",)))]
-# Reading accounts: support and operations serve customers, the compliance officer answers
+# Reading accounts: support and operations serve customers, the compliance officer handles
 # ARCO requests about them.
 Staff = Annotated[
     Principal,
