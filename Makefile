@@ -17,7 +17,7 @@ else
 INSTALL = $(UV) pip install --quiet --python $(BIN)/python
 endif
 
-.PHONY: run test install install-dev lint migrate demo clean
+.PHONY: run test install install-dev lint migrate demo messages clean
 
 run: $(VENV)/.installed-main
 	@mkdir -p var
@@ -51,6 +51,14 @@ migrate: $(VENV)/.installed-main
 
 demo: $(VENV)/.installed-main
 	$(BIN)/cuenty demo load
+
+# Extract the N_() message ids and add new ones to the catalogs; then fill each new msgstr in
+# src/cuenty/i18n/locales/es_MX/LC_MESSAGES/messages.po (tests/kit/test_i18n.py checks it).
+messages: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -k N_ --no-location --sort-output --project cuenty --version 0.1.0 \
+		-o src/cuenty/i18n/messages.pot src/cuenty
+	$(BIN)/pybabel update -i src/cuenty/i18n/messages.pot -d src/cuenty/i18n/locales \
+		--ignore-obsolete --no-wrap
 
 # Regenerate the lock files after editing the dependencies in pyproject.toml (needs uv).
 lock:
