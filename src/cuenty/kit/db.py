@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, func
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from cuenty.kit.clock import utc_now
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -65,6 +67,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def created_at_column() -> Mapped[datetime]:
+    """A `created_at` column set by the application, with a database default for raw inserts."""
+    return mapped_column(UTCDateTime, default=utc_now, server_default=func.now())
+
+
+def updated_at_column() -> Mapped[datetime]:
+    """An `updated_at` column refreshed on every ORM update."""
+    return mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now, server_default=func.now())
 
 
 def create_engine(database_url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:

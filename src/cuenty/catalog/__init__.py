@@ -1,0 +1,1 @@
+"""Catalog: the digital services sold, their plans, bundles and promotion codes."""

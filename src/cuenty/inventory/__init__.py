@@ -1,0 +1,1 @@
+"""Account inventory: service accounts and profiles, with credentials encrypted at rest."""

@@ -1,0 +1,1 @@
+"""Orders: what a customer buys, its totals, its states and its fulfilment."""

@@ -1,0 +1,1 @@
+"""Subscriptions: a customer's access to an account for a period, reminders and renewals."""
