@@ -87,9 +87,7 @@ class OrderItem(Base):
     __tablename__ = "order_items"
     __table_args__ = (
         CheckConstraint("quantity BETWEEN 1 AND 10", name="quantity_range"),
-        CheckConstraint(
-            "(plan_id IS NULL) <> (bundle_id IS NULL)", name="plan_or_bundle"
-        ),
+        CheckConstraint("(plan_id IS NULL) <> (bundle_id IS NULL)", name="plan_or_bundle"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
