@@ -17,6 +17,10 @@ from cuenty.identity.models import AuthSession, Role
 from cuenty.kit.errors import ForbiddenError, NotAuthenticatedError
 
 Scope = Literal[
+    "catalog:write",
+    "inventory:read",
+    "inventory:write",
+    "inventory:reveal",
     "subscriptions:read",
     "subscriptions:write",
     "orders:read",
@@ -39,10 +43,17 @@ STAFF_ROLES = frozenset(
 # be granted only scopes its owner's role has.
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     Role.CUSTOMER.value: frozenset(
-        {"subscriptions:read", "orders:read", "orders:write", "payments:read", "payments:write"}
+        {
+            "subscriptions:read",
+            "subscriptions:write",
+            "orders:read",
+            "orders:write",
+            "payments:read",
+            "payments:write",
+        }
     ),
     Role.SUPPORT.value: frozenset(
-        {"subscriptions:read", "orders:read", "payments:read", "users:read"}
+        {"subscriptions:read", "orders:read", "payments:read", "users:read", "inventory:read"}
     ),
     Role.OPERATIONS.value: frozenset(set(SCOPES) - {"compliance:read"}),
     Role.COMPLIANCE_OFFICER.value: frozenset({"compliance:read", "users:read", "analytics:read"}),
