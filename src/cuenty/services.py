@@ -44,6 +44,11 @@ SERVICES: dict[str, Service] = {
             3003,
             ("/v1/catalog", "/v1/orders", "/v1/subscriptions"),
             "Catálogo, pedidos, inventario de cuentas y suscripciones",
+            routers=(
+                "cuenty.catalog.endpoints:router",
+                "cuenty.orders.endpoints:router",
+                "cuenty.subscriptions.endpoints:router",
+            ),
         ),
         Service(
             "notifications",

@@ -83,6 +83,13 @@ class Principal:
     def is_api_key(self) -> bool:
         return self.api_key_id is not None
 
+    @property
+    def key(self) -> str:
+        """Stable name of the caller, for per-caller records such as idempotency keys."""
+        if self.api_key_id is not None:
+            return f"api_key:{self.api_key_id}"
+        return f"user:{self.user_id}"
+
     def has_scope(self, scope: str) -> bool:
         return (self.is_admin and not self.is_api_key) or scope in self.scopes
 

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 CURRENCY = "MXN"
 CENT = Decimal("0.01")
@@ -21,7 +22,14 @@ MAX_AMOUNT = Decimal("9999999999.99")
 
 
 class InvalidAmount(ValueError):
-    """Raised for an amount that is not a finite number with at most two decimals."""
+    """Raised for an amount that is not a finite number with at most two decimals.
+
+    `rule` names the broken rule with a validation error code of `cuenty.kit.validation`.
+    """
+
+    def __init__(self, message: str, rule: str = "decimal_parsing") -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 def to_money(value: Decimal | int | str) -> Decimal:
@@ -35,9 +43,11 @@ def to_money(value: Decimal | int | str) -> Decimal:
     if not amount.is_finite():
         raise InvalidAmount(f"{value!r} is not a finite number")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise InvalidAmount(f"{value!r} has more than two decimal places")
+        raise InvalidAmount(f"{value!r} has more than two decimal places", "decimal_max_places")
     if abs(amount) > MAX_AMOUNT:
-        raise InvalidAmount(f"{value!r} exceeds the maximum amount {MAX_AMOUNT}")
+        raise InvalidAmount(
+            f"{value!r} exceeds the maximum amount {MAX_AMOUNT}", "amount_too_large"
+        )
     return amount.quantize(CENT)
 
 
@@ -78,7 +88,11 @@ def _parse_money(value: object) -> Decimal:
         # JSON numbers arrive as floats unless parsed with parse_float=Decimal; their shortest
         # text form is the number the client wrote.
         value = repr(value)
-    return to_money(value)  # type: ignore[arg-type]
+    try:
+        return to_money(value)  # type: ignore[arg-type]
+    except InvalidAmount as error:
+        context = {"decimal_places": 2, "maximum": str(MAX_AMOUNT)}
+        raise PydanticCustomError(error.rule, str(error), context) from error
 
 
 def _serialize_money(value: Decimal) -> float:

@@ -57,6 +57,9 @@ _MESSAGES: dict[str, str] = {
     "email_invalid": N_("Not a valid email address."),
     "datetime_future": N_("Must be a future date and time."),
     "timezone_aware": N_("Must include a time zone, for example Z or -06:00."),
+    "amount_too_large": N_("Must be at most {maximum}."),
+    "ends_before_start": N_("Must be later than {other}."),
+    "plan_or_bundle": N_("Give either planId or bundleId, not both."),
 }
 
 

@@ -96,7 +96,7 @@ async def create_endpoint(
         request,
         session,
         key=idempotency_key,
-        principal=_principal_key(principal),
+        principal=principal.key,
         status=status.HTTP_201_CREATED,
         action=create,
     )
@@ -247,12 +247,6 @@ def _owner(principal: Principal) -> uuid.UUID | None:
     if principal.is_api_key:
         return principal.user_id or uuid.UUID(int=0)
     return None
-
-
-def _principal_key(principal: Principal) -> str:
-    if principal.api_key_id is not None:
-        return f"api_key:{principal.api_key_id}"
-    return f"user:{principal.user_id}"
 
 
 def _resolver(request: Request) -> Resolver:

@@ -1,0 +1,88 @@
+"""The order state machine: which changes are allowed, and the record of each change.
+
+pending_payment -> paid -> fulfilling -> delivered; pending_payment -> cancelled | expired;
+paid, fulfilling or delivered -> refunded. A payment that arrives after the payment window
+closed still pays the order (expired -> paid): money received is never turned away here;
+returning it is the payments package's decision.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from cuenty.kit.actor import Actor
+from cuenty.kit.clock import utc_now
+from cuenty.orders.errors import InvalidTransitionError
+from cuenty.orders.models import Order, OrderState, OrderTransition
+
+S = OrderState
+ALLOWED: dict[OrderState, frozenset[OrderState]] = {
+    S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED, S.EXPIRED}),
+    S.EXPIRED: frozenset({S.PAID}),
+    S.PAID: frozenset({S.FULFILLING, S.REFUNDED}),
+    S.FULFILLING: frozenset({S.DELIVERED, S.REFUNDED}),
+    S.DELIVERED: frozenset({S.REFUNDED}),
+    S.CANCELLED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+
+
+def can_move(current: str, target: OrderState) -> bool:
+    return target in ALLOWED[OrderState(current)]
+
+
+async def move(
+    session: AsyncSession, order: Order, target: OrderState, actor: Actor, reason: str | None = None
+) -> None:
+    """Change the order's state and record who did it, or raise 409 with the current state.
+
+    The update names the state it expects, so of two concurrent changes (a payment and a
+    cancellation, say) exactly one wins on either database, and the other gets the 409.
+    """
+    if not can_move(order.state, target):
+        raise _refused(order.state, target)
+    now = utc_now()
+    result = await session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.state == order.state)
+        .values(state=target.value, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        await session.refresh(order)
+        raise _refused(order.state, target)
+    session.add(
+        OrderTransition(
+            order_id=order.id,
+            from_state=order.state,
+            to_state=target.value,
+            actor_type=actor.type,
+            actor_id=actor.id,
+            reason=reason,
+            created_at=now,
+        )
+    )
+    set_committed_value(order, "state", target.value)
+    set_committed_value(order, "updated_at", now)
+    await session.flush()
+
+
+def _refused(current: str, target: OrderState) -> InvalidTransitionError:
+    return InvalidTransitionError(
+        params={"current": current, "target": target.value}, extra={"currentState": current}
+    )
+
+
+def record_creation(session: AsyncSession, order: Order, actor: Actor) -> None:
+    session.add(
+        OrderTransition(
+            order_id=order.id,
+            from_state=None,
+            to_state=order.state,
+            actor_type=actor.type,
+            actor_id=actor.id,
+            created_at=utc_now(),
+        )
+    )
