@@ -58,7 +58,7 @@ messages: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -k N_ --no-location --sort-output --project cuenty --version 0.1.0 \
 		-o src/cuenty/i18n/messages.pot src/cuenty
 	$(BIN)/pybabel update -i src/cuenty/i18n/messages.pot -d src/cuenty/i18n/locales \
-		--ignore-obsolete --no-wrap
+		--ignore-obsolete --no-wrap --no-fuzzy-matching
 
 # Regenerate the lock files after editing the dependencies in pyproject.toml (needs uv).
 lock:

@@ -51,8 +51,8 @@ class ConfirmPayment(RequestModel):
 
 class OrderItemOut(ApiModel):
     id: uuid.UUID
-    plan_id: uuid.UUID | None
-    bundle_id: uuid.UUID | None
+    plan_id: uuid.UUID | None = None
+    bundle_id: uuid.UUID | None = None
     description: str
     quantity: int
     unit_price: Money
@@ -68,7 +68,7 @@ class StaffOrderItemOut(OrderItemOut):
 
 
 class TransitionOut(ApiModel):
-    from_state: str | None
+    from_state: str | None = None
     to_state: str
     actor_type: str
     actor_id: uuid.UUID | None = None
