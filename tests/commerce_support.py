@@ -29,6 +29,14 @@ async def person(client: httpx.AsyncClient, email: str, role: str = "customer") 
     return bearer(await login(client, email))
 
 
+async def stored_user(app: FastAPI, email: str = "ana@example.com") -> uuid.UUID:
+    """A customer written straight to the database, for tests that never sign in."""
+    async with app.state.session_factory() as session, session.begin():
+        user = User(email=email, name="Ana López")
+        session.add(user)
+    return user.id
+
+
 async def user_id(app: FastAPI, email: str) -> uuid.UUID:
     async with app.state.session_factory() as session:
         from sqlalchemy import select

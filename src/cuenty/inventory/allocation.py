@@ -88,9 +88,13 @@ async def _candidates(
         query = query.where(ServiceAccount.free_profiles == ServiceAccount.profile_count)
     else:
         query = query.where(ServiceAccount.free_profiles > 0)
-    query = query.order_by(ServiceAccount.created_at, ServiceAccount.id).limit(CANDIDATES_PER_ROUND)
+    query = query.order_by(ServiceAccount.created_at, ServiceAccount.id)
     if (await session.connection()).dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        # Lock one row only: a transaction holding several would hide them all from the
+        # others until it commits, and they would wrongly find no stock.
+        query = query.limit(1).with_for_update(skip_locked=True)
+    else:
+        query = query.limit(CANDIDATES_PER_ROUND)
     return list((await session.scalars(query)).all())
 
 
