@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.kit import jobs
 from cuenty.kit.db import transaction
-from cuenty.orders.service import expire_unpaid
+from cuenty.orders.models import Order
+from cuenty.orders.schemas import OrderOut
+from cuenty.orders.service import expire_unpaid, order_items
 from cuenty.subscriptions.fulfilment import fulfil_order
 from cuenty.subscriptions.settings import subscription_settings
+from cuenty.webhooks.renderers import resource_renderer
 
 FULFIL_JOB = "orders.fulfil"
 EXPIRE_JOB = "orders.expire_unpaid"
@@ -33,3 +39,14 @@ async def expire(context: jobs.JobContext, payload: dict[str, Any]) -> None:
 
 
 jobs.periodic(EXPIRE_JOB, "*/10 * * * *")
+
+
+@resource_renderer("order")
+async def render_order(session: AsyncSession, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Webhook `data` of order events: the order as its owner sees it, without cost or
+    profit; the event's own fields when the order no longer exists."""
+    order = await session.get(Order, uuid.UUID(str(data["orderId"])))
+    if order is None:
+        return dict(data)
+    view = OrderOut.of(order, await order_items(session, order.id))
+    return view.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -26,12 +26,15 @@ from cuenty.subscriptions.service import has_access
 async def render(
     session: AsyncSession,
     subscriptions: list[Subscription],
-    principal: Principal,
+    principal: Principal | None,
     *,
     now: datetime,
     master_key: str,
     with_credentials: bool = False,
 ) -> list[SubscriptionOut]:
+    """The API view of each subscription; staff get owner and stock ids, and the owner
+    (signed in with an access token) gets the credentials when asked for and allowed.
+    Without a principal (webhooks) the customer view is built, never with credentials."""
     services = await _by_id(session, CatalogService, {row.service_id for row in subscriptions})
     plans = await _by_id(session, Plan, {row.plan_id for row in subscriptions})
     views: list[SubscriptionOut] = []
@@ -49,10 +52,12 @@ async def render(
             "order_id": row.order_id,
             "renewal_order_id": row.renewal_order_id,
         }
-        owner = row.user_id == principal.user_id and not principal.is_api_key
+        owner = (
+            principal is not None and row.user_id == principal.user_id and not principal.is_api_key
+        )
         if with_credentials and owner and has_access(row, now):
             values["credentials"] = await owner_credentials(session, row, master_key)
-        if principal.is_staff:
+        if principal is not None and principal.is_staff:
             views.append(
                 StaffSubscriptionOut(
                     **values,
