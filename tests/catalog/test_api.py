@@ -153,7 +153,8 @@ async def test_error_is_spanish_by_default_and_english_on_request(
     english = await client.post(
         "/v1/catalog/plans", json=body, headers={**headers, "Accept-Language": "en"}
     )
-    assert (spanish.json()["title"], english.json()["title"]) == ("Datos inválidos", "Invalid data")
+    assert spanish.json()["title"] == "Datos inválidos"
+    assert english.json()["title"] == "Invalid data"
 
 
 async def test_service_with_stock_cannot_be_deleted(

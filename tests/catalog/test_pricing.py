@@ -19,12 +19,16 @@ def line(price: str, quantity: int = 1, *, includes_iva: bool = True, cost: str 
 
 def test_price_with_iva_inside_is_split_into_subtotal_and_iva() -> None:
     amounts = price_order([line("70.00")])
-    assert (amounts.subtotal, amounts.iva, amounts.total) == (D("60.34"), D("9.66"), D("70.00"))
+    assert amounts.subtotal == D("60.34")
+    assert amounts.iva == D("9.66")
+    assert amounts.total == D("70.00")
 
 
 def test_price_without_iva_gets_iva_added() -> None:
     amounts = price_order([line("100.00", includes_iva=False)])
-    assert (amounts.subtotal, amounts.iva, amounts.total) == (D("100.00"), D("16.00"), D("116.00"))
+    assert amounts.subtotal == D("100.00")
+    assert amounts.iva == D("16.00")
+    assert amounts.total == D("116.00")
 
 
 def test_three_units_cost_exactly_three_prices() -> None:

@@ -123,7 +123,9 @@ async def test_end_date_expires_and_sends_stock_to_maintenance(
     ended = await subscription(app, subscription_id)
     async with app.state.session_factory() as session:
         profile = await session.get(AccountProfile, ended.profile_id)
-    assert (ended.state, profile.state, profile.subscription_id) == ("expired", "maintenance", None)
+    assert ended.state == "expired"
+    assert profile.state == "maintenance"
+    assert profile.subscription_id is None
 
 
 async def test_expired_complete_account_goes_to_maintenance(app: FastAPI, catalog: Catalog) -> None:
@@ -190,11 +192,9 @@ async def test_renewal_keeps_the_same_account(app: FastAPI, catalog: Catalog) ->
         await orders.confirm_payment(session, order, Actor.system(), paid_at=NOON, reason="t")
         await fulfil_order(session, order.id, now=NOON, settings=SETTINGS)
     after = await subscription(app, subscription_id)
-    assert (after.account_id, after.profile_id, after.state) == (
-        before.account_id,
-        before.profile_id,
-        "active",
-    )
+    assert after.account_id == before.account_id
+    assert after.profile_id == before.profile_id
+    assert after.state == "active"
 
 
 async def test_renewal_paid_after_the_end_starts_a_new_period(
@@ -210,4 +210,5 @@ async def test_renewal_paid_after_the_end_starts_a_new_period(
         await orders.confirm_payment(session, order, Actor.system(), paid_at=later, reason="t")
         await fulfil_order(session, order.id, now=later, settings=SETTINGS)
     restarted = await subscription(app, subscription_id)
-    assert (restarted.state, restarted.ends_at) == ("active", later + timedelta(days=30))
+    assert restarted.state == "active"
+    assert restarted.ends_at == later + timedelta(days=30)
