@@ -88,6 +88,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, echo: bool = False)
         _ensure_sqlite_folder(url.database)
         engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+        event.listen(engine.sync_engine, "savepoint", _begin_before_first_savepoint)
         return engine
 
     options.update(pool_size=pool_size, max_overflow=pool_size)
@@ -122,3 +123,12 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _begin_before_first_savepoint(connection: Any, _name: str) -> None:
+    # The sqlite3 driver opens a transaction by itself only before a write, not before a
+    # SAVEPOINT. A SAVEPOINT outside a transaction starts one, and its RELEASE commits it, so
+    # a later rollback would not undo the work done inside. Opening the transaction first
+    # makes the savepoint nest as it does on PostgreSQL.
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")

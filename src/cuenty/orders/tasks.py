@@ -44,8 +44,9 @@ jobs.periodic(EXPIRE_JOB, "*/10 * * * *")
 @resource_renderer("order")
 async def render_order(session: AsyncSession, data: Mapping[str, Any]) -> dict[str, Any]:
     """Webhook `data` of order events: the order as its owner sees it, without cost or
-    profit; the event's own fields when the order no longer exists."""
-    order = await session.get(Order, uuid.UUID(str(data["orderId"])))
+    profit; the event's own fields when they name no existing order."""
+    order_id = data.get("orderId")
+    order = await session.get(Order, uuid.UUID(str(order_id))) if order_id else None
     if order is None:
         return dict(data)
     view = OrderOut.of(order, await order_items(session, order.id))

@@ -56,7 +56,12 @@ jobs.subscribe("inventory.stock_available", RESUME_JOB, ordered=True)
 @resource_renderer("subscription")
 async def render_subscription(session: AsyncSession, data: Mapping[str, Any]) -> dict[str, Any]:
     """Webhook `data` of subscription events: the subscription without credentials."""
-    subscription = await session.get(Subscription, uuid.UUID(str(data["subscriptionId"])))
+    subscription_id = data.get("subscriptionId")
+    subscription = (
+        await session.get(Subscription, uuid.UUID(str(subscription_id)))
+        if subscription_id
+        else None
+    )
     if subscription is None:
         return dict(data)
     (view,) = await render(session, [subscription], None, now=utc_now(), master_key="")
