@@ -42,8 +42,9 @@ SERVICES: dict[str, Service] = {
         Service(
             "subscriptions",
             3003,
-            ("/v1/catalog", "/v1/orders", "/v1/subscriptions"),
+            ("/v1/catalog", "/v1/orders", "/v1/subscriptions", "/v1/inventory"),
             "Catálogo, pedidos, inventario de cuentas y suscripciones",
+            routers=("cuenty.inventory.endpoints:router",),
         ),
         Service(
             "notifications",
