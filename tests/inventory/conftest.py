@@ -36,4 +36,4 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def operations(client: httpx.AsyncClient, app: FastAPI) -> dict[str, str]:
     """Authorization header of an operations user."""
-    return await staff_headers(client, app, "operations")
+    return await staff_headers(client, app, "operations", "operaciones@cuenty.mx")

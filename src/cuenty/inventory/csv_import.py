@@ -372,7 +372,7 @@ def _file_error(code: str, message: str, **params: object) -> InvalidCsvError:
     )
 
 
-def _column_error(code: str, message: str, column: str, **params: object) -> FieldError:
+def _column_error(code: str, message: str, header_cell: str, **params: object) -> FieldError:
     return FieldError(
-        code=code, message=message, location="header", parameter=column, params=params
+        code=code, message=message, location="header", parameter=header_cell, params=params
     )
