@@ -36,12 +36,12 @@ async def test_swapped_ciphertexts_fail(
     second = await add_account(client, operations, service_id, "dos@cuenty.mx")
     first_id, second_id = uuid.UUID(first["id"]), uuid.UUID(second["id"])
     async with app.state.session_factory() as session, session.begin():
-        one = await session.get(ServiceAccount, first_id)
-        two = await session.get(ServiceAccount, second_id)
-        assert one is not None and two is not None
+        first_row = await session.get(ServiceAccount, first_id)
+        second_row = await session.get(ServiceAccount, second_id)
+        assert first_row is not None and second_row is not None
         # Another row's password, and this row's password in its login column.
-        one.password_ciphertext = two.password_ciphertext
-        two.login_ciphertext = two.password_ciphertext
+        first_row.password_ciphertext = second_row.password_ciphertext
+        second_row.login_ciphertext = second_row.password_ciphertext
 
     async with app.state.session_factory() as session:
         with pytest.raises(CredentialDecryptionError) as moved_row:

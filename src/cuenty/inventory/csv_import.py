@@ -1,9 +1,9 @@
 """CSV import of inventory accounts: parse, check each row, store the valid ones, and report
 every rejected row with its row number, column and rule.
 
-Files come from Excel as often as from scripts, so the header may be in Spanish or English,
+Files come from Excel as often as from scripts. So the header may be in Spanish or English,
 the file may start with a UTF-8 byte order mark, and cells may be separated by commas or
-semicolons (the separator is taken from the header line).
+semicolons, whichever the header line uses more.
 """
 
 from __future__ import annotations
