@@ -98,14 +98,24 @@ async def test_add_account_rejects_bad_input(
     base = {"serviceId": str(service_id), "login": "a@b.mx", "password": "secreto"}
     cases = [
         ({**base, "serviceId": str(uuid.uuid4())}, "#/serviceId", "unknown_service"),
-        ({**base, "profiles": 3}, "#/profiles", "too_many_profiles"),
-        ({**base, "profiles": 0}, "#/profiles", "too_few_profiles"),
+        ({**base, "profileCount": 3}, "#/profileCount", "too_many_profiles"),
+        ({**base, "profileCount": 0}, "#/profileCount", "too_few_profiles"),
+        (
+            {**base, "profiles": [{"name": "A"}], "profileCount": 1},
+            "#/profileCount",
+            "profiles_and_count",
+        ),
+        ({**base, "profiles": [{"name": " "}]}, "#/profiles/0/name", "missing"),
+        ({**base, "profiles": []}, "#/profiles", "too_few_profiles"),
         (
             {**base, "profiles": [{"name": "A"}, {"name": "a"}]},
             "#/profiles",
             "duplicate_profile_name",
         ),
-        ({**base, "password": "   "}, "#/password", "value_error"),
+        ({**base, "password": "   "}, "#/password", "missing"),
+        ({**base, "login": " "}, "#/login", "missing"),
+        ({**base, "profiles": True}, "#/profiles", "list_type"),
+        ({**base, "profileCount": "2"}, "#/profileCount", "int_type"),
         ({**base, "paidUntil": "31/01/2027"}, "#/paidUntil", "date_from_datetime_parsing"),
     ]
 

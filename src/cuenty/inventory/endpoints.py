@@ -64,20 +64,27 @@ async def add_account(
     catalog_service = await repository.get_service(session, body.service_id)
     if catalog_service is None:
         raise _invalid("#/serviceId", "unknown_service", N_("No catalog service has this id."))
+    if body.profiles is not None and body.profile_count is not None:
+        raise _invalid(
+            "#/profileCount",
+            "profiles_and_count",
+            N_("Send either profiles or profileCount, not both."),
+        )
     named = (
         [ProfileSpec(profile.name, profile.pin) for profile in body.profiles]
-        if isinstance(body.profiles, list)
+        if body.profiles is not None
         else None
     )
     planned = plan_profiles(
         named,
-        body.profiles if isinstance(body.profiles, int) else None,
+        body.profile_count,
         service_name=catalog_service.name,
         per_account=catalog_service.profiles_per_account,
         locale=request_locale(request),
     )
     if isinstance(planned, RuleViolation):
-        raise _invalid("#/profiles", planned.code, planned.message, **planned.params)
+        pointer = "#/profileCount" if body.profile_count is not None else "#/profiles"
+        raise _invalid(pointer, planned.code, planned.message, **planned.params)
     new = service.NewAccount(
         catalog_service, body.login, body.password, planned, body.notes, body.paid_until
     )

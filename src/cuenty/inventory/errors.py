@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cuenty.kit.errors import ConflictError, NotFoundError, ProblemError
+from cuenty.kit.errors import ConflictError, NotFoundError, ProblemError, ValidationFailedError
 from cuenty.kit.i18n import N_
 
 
@@ -54,13 +54,8 @@ class AccountRetiredError(ConflictError):
     detail = N_("The account is retired; its credentials can no longer change.")
 
 
-class InvalidInventoryDataError(ProblemError):
+class InvalidInventoryDataError(ValidationFailedError):
     """Raised with field errors for a body that is well-formed but breaks a business rule."""
-
-    status = 422
-    code = "validation_failed"
-    title = N_("Invalid data")
-    detail = N_("The request has {count} invalid field(s); see errors for each one.")
 
 
 class InvalidCsvError(ProblemError):

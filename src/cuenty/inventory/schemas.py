@@ -9,7 +9,8 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictInt, field_validator
+from pydantic_core import PydanticCustomError
 
 from cuenty.kit.api import ApiModel, RequestModel
 
@@ -26,7 +27,7 @@ class ProfileIn(RequestModel):
     def _strip_name(cls, value: str) -> str:
         stripped = value.strip()
         if not stripped:
-            raise ValueError("the profile name is blank")
+            raise PydanticCustomError("missing", "the profile name is blank")
         return stripped
 
 
@@ -34,21 +35,33 @@ class AccountCreate(RequestModel):
     service_id: uuid.UUID
     login: str = Field(min_length=1, max_length=254, examples=["netflix.mx.07@cuenty.mx"])
     password: str = Field(min_length=1, max_length=256)
-    profiles: list[ProfileIn] | int | None = Field(
+    profiles: list[ProfileIn] | None = Field(
         default=None,
-        description="Perfiles con nombre y PIN opcional, o solo cuántos; por omisión, los "
-        "perfiles por cuenta del servicio",
+        max_length=MAX_PROFILES,
+        description="Perfiles con nombre y PIN opcional; sin profiles ni profileCount, la "
+        "cuenta recibe los perfiles por cuenta del servicio",
+    )
+    profile_count: StrictInt | None = Field(
+        default=None, description="Cuántos perfiles, con nombres «Perfil 1», «Perfil 2», …"
     )
     notes: str = Field(default="", max_length=500)
     paid_until: date | None = Field(
         default=None, description="Fecha (Ciudad de México) hasta la que el proveedor está pagado"
     )
 
-    @field_validator("login", "password")
+    @field_validator("login")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
+    def _strip_login(cls, value: str) -> str:
+        stripped = value.strip()
+        if not stripped:
+            raise PydanticCustomError("missing", "the value is blank")
+        return stripped
+
+    @field_validator("password")
+    @classmethod
+    def _password_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("the value is blank")
+            raise PydanticCustomError("missing", "the value is blank")
         return value
 
 

@@ -1,5 +1,5 @@
-"""Business rules of the account inventory: adding accounts, state changes, reveal, rotation
-and the stock summary. Never commits: the request (or job) owns the transaction.
+"""Business rules of the account inventory: adding accounts, state changes, reveal and
+rotation of credentials. Never commits: the request (or job) owns the transaction.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ log = structlog.get_logger("cuenty.inventory")
 
 @dataclass(frozen=True)
 class NewAccount:
-    """A validated account to store; credentials stay in memory only until sealed."""
+    """A validated account to store; its repr leaves out the credentials."""
 
     service: CatalogService
     login: str
