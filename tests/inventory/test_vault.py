@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from cuenty.cli.main import app as cli
 from cuenty.inventory.models import AccountProfile, DataKey, ServiceAccount
 from cuenty.inventory.vault import (
     CredentialDecryptionError,
@@ -22,6 +24,8 @@ from cuenty.inventory.vault import (
 )
 from tests.conftest import TestDatabase
 from tests.inventory.support import NETFLIX_LOGIN, NETFLIX_PASSWORD, add_account, create_service
+
+CUENTY_COMMAND = str(Path(sys.executable).with_name("cuenty"))
 
 
 def _master_key(app: FastAPI) -> str:
@@ -69,7 +73,6 @@ async def test_rotation_command_reencrypts_and_retires(
     client: httpx.AsyncClient,
     operations: dict[str, str],
     database: TestDatabase,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     service_id = await create_service(app)
     accounts = [
@@ -84,16 +87,26 @@ async def test_rotation_command_reencrypts_and_retires(
     ]
     async with app.state.session_factory() as session:
         (old_key,) = (await session.scalars(select(DataKey))).all()
-    monkeypatch.setenv("CUENTY_DATABASE_URL", database.url)
-    monkeypatch.setenv("CUENTY_ENVIRONMENT", "development")
+    environment = {
+        **os.environ,
+        "CUENTY_DATABASE_URL": database.url,
+        "CUENTY_ENVIRONMENT": "development",
+    }
+    environment.pop("CUENTY_ENCRYPTION_KEY", None)
 
+    # A separate process, as an operator runs it: it imports only what the command imports.
     result = await asyncio.to_thread(
-        CliRunner().invoke, cli, ["keys", "rotate-credentials", "--batch-size", "2"]
+        subprocess.run,
+        [CUENTY_COMMAND, "keys", "rotate-credentials", "--batch-size", "2"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
     )
 
-    assert result.exit_code == 0, result.output
-    assert "re-encrypted 3 account(s) and 3 profile PIN(s); retired 1 old key(s)" in result.output
-    assert NETFLIX_PASSWORD not in result.output
+    assert result.returncode == 0, result.stderr
+    assert "re-encrypted 3 account(s) and 3 profile PIN(s); retired 1 old key(s)" in result.stdout
+    assert NETFLIX_PASSWORD not in result.stdout + result.stderr
     async with app.state.session_factory() as session:
         keys = {key.id: key for key in (await session.scalars(select(DataKey))).all()}
         stored_accounts = (await session.scalars(select(ServiceAccount))).all()

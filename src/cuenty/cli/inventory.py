@@ -22,6 +22,8 @@ def rotate_credentials(
 
     Prints counts only, never a credential.
     """
+    # Every table must be registered, or the accounts' foreign keys cannot be resolved.
+    import cuenty.models  # noqa: F401
     from cuenty.inventory.rotation import rotate_credentials as rotate
     from cuenty.kit.db import create_engine, create_session_factory
 

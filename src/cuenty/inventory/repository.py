@@ -126,8 +126,8 @@ async def free_units_by_service(
 async def pending_subscriptions_by_service(session: AsyncSession) -> dict[uuid.UUID, int]:
     """Return how many paid subscriptions wait for stock, per service.
 
-    NOTE: reads the subscriptions table directly because the subscriptions package has no
-    service function for this count yet; move the query there once it has one.
+    NOTE: this reads the subscriptions table directly, because the subscriptions package has
+    no service function for this count yet. Move the query there once it has one.
     """
     statement = (
         select(Subscription.service_id, func.count())

@@ -1,8 +1,9 @@
 """Rotation of the data keys that encrypt credentials: a new active key, every ciphertext
 re-encrypted with it in batches, then the old keys retired.
 
-Each batch is its own transaction, so a large inventory never holds one long lock; a run cut
-short leaves every row readable (old keys stay until the last step) and can simply run again.
+Each batch is its own transaction, so a large inventory never holds one long lock. A run cut
+short leaves every row readable, because old keys are retired only in the last step, and it
+can simply run again.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cuenty.inventory.models import AccountProfile, DataKey, ServiceAccount
@@ -117,15 +118,6 @@ async def reencrypt_profiles(
         profile.key_id = key_id
     await session.flush()
     return len(profiles)
-
-
-async def count_keys(session: AsyncSession) -> tuple[int, int]:
-    """Return (active, retired) data key counts."""
-    active = await session.scalar(
-        select(func.count()).select_from(DataKey).where(DataKey.active.is_(True))
-    )
-    total = await session.scalar(select(func.count()).select_from(DataKey))
-    return active or 0, (total or 0) - (active or 0)
 
 
 async def _deactivate_other_keys(session: AsyncSession, key_id: str) -> None:

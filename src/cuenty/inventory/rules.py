@@ -1,7 +1,7 @@
 """Input rules shared by the single-account route and the CSV import: profiles, dates, logins.
 
-A broken rule is a `RuleViolation` (field, code, message id, parameters); the route turns it
-into a 422 field error and the import into a rejected-row entry.
+A broken rule is a `RuleViolation` (field, code, message id, parameters). The route turns it
+into a 422 field error, and the import into a rejected-row entry.
 """
 
 from __future__ import annotations
