@@ -93,6 +93,8 @@ async def test_rotation_command_reencrypts_and_retires(
         "CUENTY_ENVIRONMENT": "development",
     }
     environment.pop("CUENTY_ENCRYPTION_KEY", None)
+    # The command is then the only process with the SQLite file open.
+    await database.engine.dispose()
 
     # A separate process, as an operator runs it: it imports only what the command imports.
     result = await asyncio.to_thread(
