@@ -13,7 +13,8 @@ from sqlalchemy import update
 
 from cuenty.catalog.models import CatalogService, Plan
 from cuenty.identity.models import User
-from cuenty.inventory.models import AccountProfile, DataKey, ServiceAccount
+from cuenty.inventory import service as inventory
+from cuenty.inventory.rules import ProfileSpec
 from cuenty.kit.jobs import load_task_modules, registry
 from tests.conftest import TestDatabase
 from tests.identity.helpers import bearer, login, register
@@ -89,31 +90,28 @@ def _plan(
 
 
 async def add_stock(app: FastAPI, service: CatalogService, accounts: int) -> list[uuid.UUID]:
-    """Add accounts with every profile free; their credentials are placeholders."""
+    """Add accounts with every profile free, through the inventory service, so their
+    credentials are encrypted as in production: login `<service>-<n>@stock.example`,
+    password `Clave-<n>`, profile PINs `1000 + position`."""
+    master_key = app.state.settings.secret("encryption_key")
     created: list[uuid.UUID] = []
     async with app.state.session_factory() as session, session.begin():
-        if await session.get(DataKey, "test") is None:
-            session.add(DataKey(id="test", key_ciphertext=b"placeholder"))
-            await session.flush()
-        for _ in range(accounts):
-            account = ServiceAccount(
-                service_id=service.id,
-                login_digest=uuid.uuid4().hex,
-                login_ciphertext=b"sealed",
-                password_ciphertext=b"sealed",
-                key_id="test",
-                login_hint="cu•••@example.com",
-                profile_count=service.profiles_per_account,
-                free_profiles=service.profiles_per_account,
+        for number in range(accounts):
+            slug = f"{service.name.lower().replace('+', 'plus')}-{uuid.uuid4().hex[:6]}-{number}"
+            profiles = [
+                ProfileSpec(name=f"Perfil {position + 1}", pin=str(1000 + position))
+                for position in range(service.profiles_per_account)
+            ]
+            account = await inventory.add_account(
+                session,
+                master_key,
+                inventory.NewAccount(
+                    service=service,
+                    login=f"{slug}@stock.example",
+                    password=f"Clave-{number}",
+                    profiles=profiles,
+                ),
             )
-            session.add(account)
-            await session.flush()
-            for position in range(service.profiles_per_account):
-                session.add(
-                    AccountProfile(
-                        account_id=account.id, position=position, name=f"Perfil {position + 1}"
-                    )
-                )
             created.append(account.id)
     return created
 

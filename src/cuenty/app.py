@@ -47,6 +47,7 @@ log = structlog.get_logger(__name__)
 LARGE_BODY_ROUTES: tuple[tuple[str, int], ...] = (
     ("/v1/banking/statements", 20 * 1024 * 1024),
     ("/v1/analytics/events/batch", 5 * 1024 * 1024),
+    ("/v1/inventory/accounts/import", 20 * 1024 * 1024),
 )
 
 

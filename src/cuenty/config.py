@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     rate_limit_per_api_key: str = "500/minute"
     rate_limit_auth: str = "10/15 minutes"
 
+    # A service is flagged low on stock when its free profiles, minus the paid units waiting
+    # for an account, are fewer than this.
+    inventory_low_stock_threshold: int = Field(default=3, ge=0)
+
     # Overrides of the services' own ports (cuenty.services), e.g. {"auth": 4001}.
     service_ports: dict[str, int] = Field(default_factory=dict)
 

@@ -42,12 +42,13 @@ SERVICES: dict[str, Service] = {
         Service(
             "subscriptions",
             3003,
-            ("/v1/catalog", "/v1/orders", "/v1/subscriptions"),
+            ("/v1/catalog", "/v1/orders", "/v1/subscriptions", "/v1/inventory"),
             "Catálogo, pedidos, inventario de cuentas y suscripciones",
             routers=(
                 "cuenty.catalog.endpoints:router",
                 "cuenty.orders.endpoints:router",
                 "cuenty.subscriptions.endpoints:router",
+                "cuenty.inventory.endpoints:router",
             ),
         ),
         Service(

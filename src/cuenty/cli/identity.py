@@ -13,7 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.config import get_settings
 
-keys_app = typer.Typer(help="Signing keys of access tokens (JWKS).", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Signing keys of access tokens (JWKS) and data keys of stored credentials.",
+    no_args_is_help=True,
+)
 dev_app = typer.Typer(
     help="Development helpers; rejected in production mode.", no_args_is_help=True
 )

@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from cuenty.cli.identity import dev_app, keys_app
+from cuenty.cli.inventory import rotate_credentials
 from cuenty.cli.jobs import jobs_app
 from cuenty.cli.worker import worker
 from cuenty.config import get_settings
@@ -24,6 +25,7 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 demo_app = typer.Typer(help="Demo data for the embedded mode.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+keys_app.command("rotate-credentials")(rotate_credentials)
 app.add_typer(keys_app, name="keys")
 app.add_typer(dev_app, name="dev")
 app.add_typer(jobs_app, name="jobs")

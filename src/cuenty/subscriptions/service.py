@@ -100,6 +100,9 @@ async def resume(
     settings: SubscriptionSettings,
     reason: str,
 ) -> None:
+    """Start the clock again with the time that was left when the subscription was paused."""
+    if subscription.state != S.PAUSED:
+        raise states.refused(subscription.state, S.ACTIVE)
     subscription.ends_at = now + timedelta(seconds=subscription.paused_remaining_seconds or 0)
     subscription.paused_at = None
     subscription.paused_remaining_seconds = None

@@ -39,7 +39,7 @@ async def move(
     """Change the state, naming the expected one so a concurrent change makes this a 409."""
     current = subscription.state
     if target not in ALLOWED[SubscriptionState(current)]:
-        raise _refused(current, target)
+        raise refused(current, target)
     now = utc_now()
     result = await session.execute(
         update(Subscription)
@@ -49,7 +49,7 @@ async def move(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         await session.refresh(subscription)
-        raise _refused(subscription.state, target)
+        raise refused(subscription.state, target)
     set_committed_value(subscription, "state", target.value)
     set_committed_value(subscription, "updated_at", now)
     record(session, subscription, current, actor, reason)
@@ -75,7 +75,7 @@ def record(
     )
 
 
-def _refused(current: str, target: SubscriptionState) -> SubscriptionStateError:
+def refused(current: str, target: SubscriptionState) -> SubscriptionStateError:
     return SubscriptionStateError(
         params={"current": current, "target": target.value}, extra={"currentState": current}
     )
