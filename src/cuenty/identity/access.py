@@ -29,6 +29,7 @@ Scope = Literal[
     "webhooks:write",
     "users:read",
     "compliance:read",
+    "notifications:write",
 ]
 SCOPES: tuple[str, ...] = get_args(Scope)
 STAFF_ROLES = frozenset(
@@ -42,7 +43,7 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
         {"subscriptions:read", "orders:read", "orders:write", "payments:read", "payments:write"}
     ),
     Role.SUPPORT.value: frozenset(
-        {"subscriptions:read", "orders:read", "payments:read", "users:read"}
+        {"subscriptions:read", "orders:read", "payments:read", "users:read", "notifications:write"}
     ),
     Role.OPERATIONS.value: frozenset(set(SCOPES) - {"compliance:read"}),
     Role.COMPLIANCE_OFFICER.value: frozenset({"compliance:read", "users:read", "analytics:read"}),
