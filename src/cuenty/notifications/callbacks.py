@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.notifications import repository
@@ -103,20 +102,20 @@ async def apply(session: AsyncSession, update: StatusUpdate, now: datetime) -> b
     if await repository.callback_seen(session, update.provider, update.callback_key):
         log.info("notification.callback_replayed", provider=update.provider)
         return False
-    try:
-        async with session.begin_nested():
-            session.add(
-                StatusCallback(
-                    provider=update.provider,
-                    callback_key=update.callback_key[:200],
-                    provider_message_id=update.provider_message_id[:128],
-                    status=update.status,
-                    error_code=update.error_code,
-                    received_at=now,
-                )
-            )
-            await session.flush()
-    except IntegrityError:
+    added = await repository.insert_unless_exists(
+        session,
+        StatusCallback,
+        {
+            "provider": update.provider,
+            "callback_key": update.callback_key[:200],
+            "provider_message_id": update.provider_message_id[:128],
+            "status": update.status,
+            "error_code": update.error_code,
+            "received_at": now,
+        },
+        unique=["provider", "callback_key"],
+    )
+    if not added:
         return False
     notification = await repository.by_provider_message_id(session, update.provider_message_id)
     if notification is None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.notifications.models import (
@@ -20,6 +22,21 @@ SENT_STATUSES = (
     NotificationStatus.DELIVERED.value,
     NotificationStatus.READ.value,
 )
+
+
+async def insert_unless_exists(
+    session: AsyncSession, model: type[Any], values: dict[str, Any], *, unique: list[str]
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on the unique columns; return whether a row was added.
+
+    Used instead of a savepoint because the sqlite3 driver opens no transaction before a
+    SAVEPOINT, so releasing one would commit the caller's work early.
+    """
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def id_for_dedupe_key(session: AsyncSession, dedupe_key: str) -> uuid.UUID | None:

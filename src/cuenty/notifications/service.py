@@ -9,11 +9,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.kit import crypto, jobs
 from cuenty.kit.clock import utc_now
+from cuenty.kit.jobs.enqueue import normalize_payload
 from cuenty.notifications import repository
 from cuenty.notifications.models import Notification, NotificationStatus, Purpose
 from cuenty.notifications.providers import CHANNELS
@@ -78,36 +78,34 @@ async def queue(
         if existing is not None:
             return existing
 
-    notification = Notification(
-        id=uuid.uuid4(),
-        user_id=user_id,
-        template=template,
-        purpose=purpose,
-        requested_channel=channel,
-        fixed_recipient=sealed is not None and "recipient" in sealed,
-        context=jobs.normalize_payload(context),
-        sealed=_seal(master_key, sealed),
-        dedupe_key=dedupe_key,
-        locale=locale,
-        status=NotificationStatus.QUEUED.value,
-        attempts=0,
-        created_at=utc_now(),
+    notification_id = uuid.uuid4()
+    values = {
+        "id": notification_id,
+        "user_id": user_id,
+        "template": template,
+        "purpose": purpose,
+        "requested_channel": channel,
+        "fixed_recipient": sealed is not None and "recipient" in sealed,
+        "context": normalize_payload(context),
+        "sealed": _seal(master_key, sealed),
+        "dedupe_key": dedupe_key,
+        "locale": locale,
+        "status": NotificationStatus.QUEUED.value,
+        "attempts": 0,
+        "created_at": utc_now(),
+    }
+    # Two callers with one dedupe key can both miss the lookup above; the unique index
+    # decides, and the loser returns the winner's id.
+    added = await repository.insert_unless_exists(
+        session, Notification, values, unique=["dedupe_key"]
     )
-    try:
-        # Two callers with one dedupe key can both miss the lookup above; the unique index
-        # decides, and the loser returns the winner's id.
-        async with session.begin_nested():
-            session.add(notification)
-            await session.flush()
-    except IntegrityError:
-        if dedupe_key is None:
-            raise
-        existing = await repository.id_for_dedupe_key(session, dedupe_key)
+    if not added:
+        existing = await repository.id_for_dedupe_key(session, dedupe_key or "")
         if existing is None:
-            raise
+            raise RuntimeError(f"notification {notification_id} was not inserted")
         return existing
-    await jobs.enqueue(session, DELIVER_JOB, {"notification_id": notification.id})
-    return notification.id
+    await jobs.enqueue(session, DELIVER_JOB, {"notification_id": notification_id})
+    return notification_id
 
 
 def unseal(master_key: str, notification: Notification) -> dict[str, str]:

@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select
 
 from cuenty.integrations.chatwoot import service, verification
 from cuenty.integrations.chatwoot.errors import (
@@ -26,6 +25,7 @@ from cuenty.kit.clock import utc_now
 from cuenty.kit.deps import DbSession
 from cuenty.kit.errors import BadRequestError
 from cuenty.kit.i18n import N_
+from cuenty.notifications.repository import insert_unless_exists
 
 router = api_router(prefix="/v1/chatwoot", tags=["chatwoot"])
 
@@ -89,22 +89,20 @@ async def _record(
     contact_id: int | None,
     document: dict[str, Any],
 ) -> bool:
-    key = delivery[:200]
-    if await session.scalar(select(ChatwootEvent.id).where(ChatwootEvent.delivery_key == key)):
-        return False
     status = document.get("status") if event == "conversation_status_changed" else None
-    session.add(
-        ChatwootEvent(
-            delivery_key=key,
-            event=event[:64],
-            conversation_id=conversation_id,
-            contact_id=contact_id,
-            status=str(status)[:32] if status else None,
-            received_at=utc_now(),
-        )
+    return await insert_unless_exists(
+        session,
+        ChatwootEvent,
+        {
+            "delivery_key": delivery[:200],
+            "event": event[:64],
+            "conversation_id": conversation_id,
+            "contact_id": contact_id,
+            "status": str(status)[:32] if status else None,
+            "received_at": utc_now(),
+        },
+        unique=["delivery_key"],
     )
-    await session.flush()
-    return True
 
 
 def _is_status_question(document: dict[str, Any]) -> bool:
