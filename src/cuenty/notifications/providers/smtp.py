@@ -59,6 +59,10 @@ class SmtpProvider:
                 tls_context=self.tls_context,
                 timeout=self.timeout_seconds,
             )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            codes = [refused.code for refused in error.recipients]
+            text = f"smtp refused the recipient: {codes}"
+            raise ProviderError(text, permanent=all(code >= 500 for code in codes)) from error
         except aiosmtplib.SMTPResponseException as error:
             # 5xx replies are permanent (unknown mailbox, rejected); 4xx are temporary.
             raise ProviderError(
