@@ -178,7 +178,9 @@ def subscription(endpoint: str) -> dict[str, Any]:
     return {
         "endpoint": endpoint,
         "keys": {
-            "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+            "p256dh": (
+                "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+            ),
             "auth": "tBHItJI5svbpez7KI4CCXg",
         },
     }

@@ -20,9 +20,11 @@ from cuenty.notifications.models import DevMessage, Notification
 from cuenty.notifications.providers import ProviderError, build_providers
 from tests.notifications.support import (
     add_user,
-    notifications as stored_notifications,
     quiet_settings,
     scripted_providers,
+)
+from tests.notifications.support import (
+    notifications as stored_notifications,
 )
 
 PHONE = "+525512345678"

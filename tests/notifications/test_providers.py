@@ -205,7 +205,7 @@ class RecordingHandler:
     def __init__(self) -> None:
         self.envelopes: list[Any] = []
 
-    async def handle_RCPT(  # noqa: N802
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
         if address.startswith("nobody@"):
@@ -215,7 +215,7 @@ class RecordingHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 
@@ -253,7 +253,7 @@ def smtp_server(tmp_path: Path) -> Any:
         controller.stop()
 
 
-def smtp(controller: Any, certificate: Any, password: str = "smtp-password") -> SmtpProvider:
+def smtp(controller: Any, certificate: Any, password: str = "smtp-password") -> SmtpProvider:  # noqa: S107
     return SmtpProvider(
         host="127.0.0.1",
         port=controller.port,
