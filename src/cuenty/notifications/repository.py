@@ -34,9 +34,15 @@ async def insert_unless_exists(
     """
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        # RETURNING tells a skipped row apart on both databases; rowcount does not.
+        .returning(getattr(model, unique[0]))
+    )
     result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    return result.first() is not None
 
 
 async def id_for_dedupe_key(session: AsyncSession, dedupe_key: str) -> uuid.UUID | None:
