@@ -1,4 +1,4 @@
-"""Where a message can go: the order of channels to try for a user, each with its address.
+"""Routes of a message: the channels to try for a user, in order, each with its address.
 
 Phones are normalised to E.164 before use, an email address never goes to a phone channel,
 and a message with secret fields goes only to an address its owner has verified.

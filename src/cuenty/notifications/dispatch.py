@@ -1,8 +1,9 @@
 """Delivery of one notification: check consent and pacing, choose the routes, render, send
 through each route's provider until one accepts, and record the outcome in the delivery log.
 
-Network calls happen outside any open transaction; a temporary failure raises
-RetryDeliveryError so the job system retries on the job's retry policy.
+A provider is called before its session first touches the database, so no connection is
+held during a network call (the development provider writes its row in that session). A
+temporary failure raises RetryDeliveryError so the job system retries on the job's policy.
 """
 
 from __future__ import annotations

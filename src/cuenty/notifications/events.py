@@ -1,4 +1,4 @@
-"""Which notifications each published event sends. Every send carries a dedupe key built from
+"""Notifications sent for each published event. Every send carries a dedupe key built from
 the event, so a handler that runs twice sends nothing twice.
 """
 

@@ -50,7 +50,7 @@ class Purpose(StrEnum):
 
 
 class Notification(Base):
-    """One message to one person, and where its delivery stands (the delivery log).
+    """One message to one person and the state of its delivery (the delivery log).
 
     `context` contains ids and plain values only. One-time codes and a recipient given
     explicitly are kept in `sealed`, encrypted; `body_preview` has every secret field masked.

@@ -38,7 +38,7 @@ async def insert_unless_exists(
         insert(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique)
-        # RETURNING tells a skipped row apart on both databases; rowcount does not.
+        # RETURNING shows a skipped row on both databases, but rowcount does not.
         .returning(getattr(model, unique[0]))
     )
     result = await session.execute(statement)

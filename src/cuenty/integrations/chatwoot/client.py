@@ -99,7 +99,7 @@ class ChatwootClient:
                 f"Chatwoot unreachable: {type(error).__name__}", permanent=False
             ) from error
         if response.status_code >= 400:
-            text = f"Chatwoot {method} {path} answered {response.status_code}: "
+            text = f"Chatwoot {method} {path} responded {response.status_code}: "
             text += response.text[:ERROR_TEXT_CHARS]
             permanent = response.status_code < 500 and response.status_code != 429
             raise ChatwootError(text, permanent=permanent, status=response.status_code)
@@ -107,6 +107,6 @@ class ChatwootClient:
             document = response.json()
         except ValueError as error:
             raise ChatwootError(
-                f"Chatwoot answered {method} {path} without JSON", permanent=False
+                f"Chatwoot responded to {method} {path} without JSON", permanent=False
             ) from error
         return document if isinstance(document, dict) else {"payload": document}

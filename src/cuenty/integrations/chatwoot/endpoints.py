@@ -1,7 +1,7 @@
 """Route under /v1/chatwoot: inbound webhooks from Chatwoot, verified by token or signature.
 
 A status question from a contact queues a reply job; a conversation status change is
-recorded. Each delivery is handled once: a replay answers 200 and changes nothing.
+recorded. Each delivery is handled once: a replay gets 200 and changes nothing.
 """
 
 from __future__ import annotations

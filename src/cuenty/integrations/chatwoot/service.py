@@ -1,5 +1,5 @@
 """Chatwoot rules: keep a contact per customer, leave private notes for agents in the
-customer's open conversation, and answer a customer who asks for their status.
+customer's open conversation, and reply to a customer who asks for their status.
 
 Functions that call Chatwoot take a session factory, so no transaction stays open while the
 request travels.
@@ -118,7 +118,7 @@ async def reply_with_status(
     contact_id: int,
     conversation_id: int,
 ) -> str:
-    """Answer in the conversation with the customer's summary; return the text sent.
+    """Reply in the conversation with the customer's summary; return the text sent.
 
     The summary comes from the registered providers, which never include credentials.
     """

@@ -26,7 +26,7 @@ def build_providers(settings: Settings, resources: dict[str, Any] | None = None)
 
 
 def uses_real_providers(settings: Settings) -> bool:
-    """Whether any channel is configured with a provider that really sends."""
+    """Return whether any channel is configured with a provider that really sends."""
     return any(
         value != "dev"
         for value in (

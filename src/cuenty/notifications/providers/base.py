@@ -1,5 +1,5 @@
-"""What every provider receives and raises: one rendered message to one address, and
-failures that say whether trying again can help.
+"""Input and errors of every provider: one rendered message to one address, and failures
+marked permanent (trying again cannot help) or temporary.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def check_response(provider: str, response: httpx.Response) -> None:
     status = response.status_code
     if 200 <= status < 300:
         return
-    text = f"{provider} answered HTTP {status}: {response.text[:ERROR_TEXT_CHARS]}"
+    text = f"{provider} responded HTTP {status}: {response.text[:ERROR_TEXT_CHARS]}"
     if status == 429:
         raise ProviderError(text, permanent=False, retry_after=retry_after_seconds(response))
     if status >= 500 or status == 408:

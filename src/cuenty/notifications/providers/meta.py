@@ -1,7 +1,7 @@
 """WhatsApp through Meta's WhatsApp Cloud API (Graph API): approved template messages.
 
 Outside the 24-hour customer service window WhatsApp accepts only template messages, and a
-notification is rarely an answer within that window, so every message is a template named
+notification is rarely a reply within that window, so every message is a template named
 `cuenty_<template>` in the configured language, with the fields as body parameters.
 """
 
@@ -67,6 +67,6 @@ class MetaWhatsAppProvider:
             return str(response.json()["messages"][0]["id"])
         except (ValueError, KeyError, IndexError, TypeError) as error:
             raise ProviderError(
-                f"{self.name} answered without a message id: {response.text[:200]}",
+                f"{self.name} responded without a message id: {response.text[:200]}",
                 permanent=False,
             ) from error

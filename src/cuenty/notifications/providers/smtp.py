@@ -66,7 +66,7 @@ class SmtpProvider:
         except aiosmtplib.SMTPResponseException as error:
             # 5xx replies are permanent (unknown mailbox, rejected); 4xx are temporary.
             raise ProviderError(
-                f"smtp answered {error.code}: {error.message[:200]}", permanent=error.code >= 500
+                f"smtp responded {error.code}: {error.message[:200]}", permanent=error.code >= 500
             ) from error
         except (aiosmtplib.SMTPException, OSError) as error:
             text = f"smtp failed: {type(error).__name__}: {error}"

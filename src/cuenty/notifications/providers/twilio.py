@@ -66,5 +66,5 @@ class TwilioProvider:
             return str(response.json()["sid"])
         except (ValueError, KeyError, TypeError) as error:
             raise ProviderError(
-                f"{self.name} answered without a sid: {response.text[:200]}", permanent=False
+                f"{self.name} responded without a sid: {response.text[:200]}", permanent=False
             ) from error

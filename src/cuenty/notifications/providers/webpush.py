@@ -41,7 +41,7 @@ class WebPushProvider:
             status = getattr(error.response, "status", None)
             # 404 and 410: the browser unsubscribed; 429 and 5xx are worth retrying.
             permanent = status is not None and status < 500 and status != 429
-            text = f"push service answered {status}: {str(error)[:ERROR_TEXT_CHARS]}"
+            text = f"push service responded {status}: {str(error)[:ERROR_TEXT_CHARS]}"
             raise ProviderError(text, permanent=permanent) from error
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise ProviderError(f"push failed: {type(error).__name__}", permanent=False) from error
