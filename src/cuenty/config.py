@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_sms_from: str | None = None
     twilio_whatsapp_from: str | None = None
+    # Approved WhatsApp Content templates per notification template, e.g.
+    # {"payment_received": "HX..."}; a template without one is sent as plain Body text.
+    twilio_content_sids: dict[str, str] = Field(default_factory=dict)
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_username: str | None = None

@@ -162,6 +162,20 @@ async def test_twilio_whatsapp_prefixes_addresses() -> None:
     assert form["From"] == "whatsapp:+15005550006"
 
 
+async def test_twilio_whatsapp_uses_content_template() -> None:
+    reply = {"sid": "SM" + "f" * 32, "status": "queued"}
+    provider = twilio("http://127.0.0.1", "whatsapp")
+    async with running(LocalServer(lambda request: json_reply(201, reply))) as server:
+        provider.url = provider.url.replace("http://127.0.0.1", server.url)
+        provider.content_sids = {"payment_received": "HX" + "1" * 32}
+        await provider.send(message(), None)  # type: ignore[arg-type]
+
+    form = server.requests[0].form()
+    assert form["ContentSid"] == "HX" + "1" * 32
+    assert json.loads(form["ContentVariables"]) == {"1": "$299.00 MXN"}
+    assert "Body" not in form
+
+
 async def test_twilio_invalid_number_is_permanent() -> None:
     error = {
         "code": 21211,

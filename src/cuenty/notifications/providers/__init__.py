@@ -71,6 +71,7 @@ def _twilio(settings: Settings, channel: str, sender: str | None) -> Any:
         sender=sender or "",
         public_base_url=settings.public_base_url,
         timeout_seconds=settings.provider_timeout_seconds,
+        content_sids=settings.twilio_content_sids,
     )
 
 

@@ -4,6 +4,8 @@ with the account SID and auth token), with a status callback to this platform.
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +31,7 @@ class TwilioProvider:
         sender: str,
         public_base_url: str,
         timeout_seconds: float,
+        content_sids: dict[str, str] | None = None,
     ) -> None:
         self.name = f"twilio_{channel}"
         self.channel = channel
@@ -38,18 +41,25 @@ class TwilioProvider:
         self.sender = sender
         self.status_callback = public_base_url.rstrip("/") + STATUS_CALLBACK_PATH
         self.timeout_seconds = timeout_seconds
+        self.content_sids = content_sids or {}
 
     def form(self, message: OutgoingMessage) -> dict[str, str]:
         prefix = "whatsapp:" if self.channel == "whatsapp" else ""
-        # NOTE: WhatsApp through Twilio outside the 24-hour window needs an approved Content
-        # template (ContentSid); this sends the rendered text as Body, which WhatsApp accepts
-        # only inside the window or when the text matches an approved template.
-        return {
+        form = {
             "To": prefix + message.address,
             "From": prefix + self.sender.removeprefix("whatsapp:"),
-            "Body": message.body,
             "StatusCallback": self.status_callback,
         }
+        content_sid = self.content_sids.get(message.template) if prefix else None
+        if content_sid:
+            # Outside the 24-hour window WhatsApp accepts only approved templates: Twilio
+            # sends them by ContentSid, with the variables numbered from "1".
+            variables = {str(index): value for index, value in enumerate(message.parameters, 1)}
+            form["ContentSid"] = content_sid
+            form["ContentVariables"] = json.dumps(variables, ensure_ascii=False)
+        else:
+            form["Body"] = message.body
+        return form
 
     async def send(self, message: OutgoingMessage, session: AsyncSession) -> str:
         try:
