@@ -57,7 +57,7 @@ def json_reply(status: int, document: Any, **headers: str) -> tuple[int, dict[st
 
 @dataclass
 class LocalServer:
-    """HTTP/1.1 server on 127.0.0.1; `handler` answers every request, which is recorded."""
+    """HTTP/1.1 server on 127.0.0.1 that records every request and replies with `handler`."""
 
     handler: Handler
     requests: list[Request] = field(default_factory=list)
