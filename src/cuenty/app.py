@@ -23,7 +23,6 @@ from cuenty.config import Settings, get_settings
 from cuenty.health import build_health_router
 from cuenty.identity.access import RevocationStore
 from cuenty.identity.authentication import Authenticator, rate_limit_resolver
-from cuenty.identity.delivery import DevOutboxDelivery
 from cuenty.identity.tokens import (
     DATABASE_CACHE_TTL_SECONDS,
     PublicKeyCache,
@@ -37,6 +36,7 @@ from cuenty.kit.logging import configure_logging
 from cuenty.kit.metrics import DatabasePoolCollector, HttpMetrics
 from cuenty.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from cuenty.kit.ratelimit import RateLimiter, RateLimitMiddleware
+from cuenty.notifications.codes import code_delivery
 from cuenty.openapi import API_DESCRIPTION, OPENAPI_TAGS
 from cuenty.services import Service, select_services
 
@@ -130,7 +130,7 @@ def _start_identity(app: FastAPI, settings: Settings) -> None:
         RateLimiter(settings.redis_url) if settings.rate_limit_enabled else None
     )
     app.state.rate_limit_resolver = rate_limit_resolver(app.state)
-    app.state.code_delivery = DevOutboxDelivery(settings.secret("encryption_key"))
+    app.state.code_delivery = code_delivery(settings)
 
 
 def _add_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) -> None:

@@ -25,7 +25,26 @@ DEMO_SECRETS: dict[str, str] = {
     "api_key_hmac_secret": "cuenty-demo-api-key-hmac-secret-do-not-use-in-production",
     "demo_admin_password": "Demo-Admin-2025!",
 }
-SECRET_FIELDS = tuple(DEMO_SECRETS)
+# Secrets of optional providers: unset means the provider is not configured, so they have no
+# demo value. Each also accepts `CUENTY_<NAME>_FILE`.
+PROVIDER_SECRET_FIELDS = (
+    "meta_whatsapp_access_token",
+    "meta_whatsapp_app_secret",
+    "twilio_auth_token",
+    "smtp_password",
+    "vapid_private_key",
+    "chatwoot_api_token",
+    "chatwoot_webhook_secret",
+)
+SECRET_FIELDS = (*DEMO_SECRETS, *PROVIDER_SECRET_FIELDS)
+# Secrets each real provider needs before it can be selected.
+PROVIDER_REQUIREMENTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("whatsapp_provider", "meta"): ("meta_whatsapp_access_token", "meta_whatsapp_phone_number_id"),
+    ("whatsapp_provider", "twilio"): ("twilio_auth_token", "twilio_account_sid"),
+    ("sms_provider", "twilio"): ("twilio_auth_token", "twilio_account_sid"),
+    ("email_provider", "smtp"): ("smtp_host",),
+    ("push_provider", "webpush"): ("vapid_private_key",),
+}
 
 
 class Environment(StrEnum):
@@ -84,6 +103,48 @@ class Settings(BaseSettings):
     # A service is flagged low on stock when its free profiles, minus the paid units waiting
     # for an account, are fewer than this.
     inventory_low_stock_threshold: int = Field(default=3, ge=0)
+
+    # Notifications: one provider per channel; "dev" records messages in a table instead.
+    whatsapp_provider: Literal["dev", "meta", "twilio"] = "dev"
+    sms_provider: Literal["dev", "twilio"] = "dev"
+    email_provider: Literal["dev", "smtp"] = "dev"
+    push_provider: Literal["dev", "webpush"] = "dev"
+    notifications_max_per_hour: int = Field(default=6, ge=1)
+    notifications_quiet_start_hour: int = Field(default=21, ge=0, le=23)
+    notifications_quiet_end_hour: int = Field(default=8, ge=0, le=23)
+    notifications_marketing_consent: str = "permissive"
+    provider_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    meta_whatsapp_api_url: str = "https://graph.facebook.com/v21.0"
+    meta_whatsapp_phone_number_id: str | None = None
+    meta_whatsapp_access_token: SecretStr | None = None
+    meta_whatsapp_app_secret: SecretStr | None = None
+    meta_whatsapp_verify_token: str | None = None
+    meta_whatsapp_template_language: str = "es_MX"
+    twilio_api_url: str = "https://api.twilio.com"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_sms_from: str | None = None
+    twilio_whatsapp_from: str | None = None
+    # Approved WhatsApp Content templates per notification template, e.g.
+    # {"payment_received": "HX..."}; a template without one is sent as plain Body text.
+    twilio_content_sids: dict[str, str] = Field(default_factory=dict)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "CUENTY <no-reply@cuenty.mx>"
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str = "mailto:soporte@cuenty.mx"
+    push_allow_private_endpoints: bool = False
+
+    # Chatwoot: the integration is off while the base URL is unset.
+    chatwoot_base_url: str | None = None
+    chatwoot_account_id: int | None = None
+    chatwoot_inbox_id: int | None = None
+    chatwoot_api_token: SecretStr | None = None
+    chatwoot_webhook_secret: SecretStr | None = None
+    chatwoot_webhook_mode: Literal["token", "signature"] = "signature"
 
     # Overrides of the services' own ports (cuenty.services), e.g. {"auth": 4001}.
     service_ports: dict[str, int] = Field(default_factory=dict)
@@ -151,6 +212,11 @@ class Settings(BaseSettings):
         assert isinstance(value, SecretStr), f"secret {name} was not filled"
         return value.get_secret_value()
 
+    def optional_secret(self, name: str) -> str | None:
+        """Return the clear value of a provider secret, or None when it is not configured."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else None
+
 
 def _reject_insecure_secrets(settings: Settings) -> None:
     problems = []
@@ -165,6 +231,12 @@ def _reject_insecure_secrets(settings: Settings) -> None:
             problems.append(f"{variable} is the demo value")
         elif len(value.get_secret_value()) < 32:
             problems.append(f"{variable} is shorter than 32 characters")
+    for (field, provider), needed in PROVIDER_REQUIREMENTS.items():
+        if getattr(settings, field) != provider:
+            continue
+        for name in needed:
+            if not getattr(settings, name):
+                problems.append(f"CUENTY_{name.upper()} is missing for CUENTY_{field.upper()}")
     if settings.is_sqlite:
         problems.append("CUENTY_DATABASE_URL points to SQLite; production needs PostgreSQL")
     if problems:

@@ -2,10 +2,12 @@
 
 from cuenty.catalog import models as catalog_models
 from cuenty.identity import models as identity_models
+from cuenty.integrations.chatwoot import models as chatwoot_models
 from cuenty.inventory import models as inventory_models
 from cuenty.kit import idempotency, locks
 from cuenty.kit.db import Base
 from cuenty.kit.jobs import models as jobs_models
+from cuenty.notifications import models as notifications_models
 from cuenty.orders import models as orders_models
 from cuenty.subscriptions import models as subscriptions_models
 from cuenty.webhooks import models as webhooks_models
@@ -13,11 +15,13 @@ from cuenty.webhooks import models as webhooks_models
 __all__ = [
     "Base",
     "catalog_models",
+    "chatwoot_models",
     "idempotency",
     "identity_models",
     "inventory_models",
     "jobs_models",
     "locks",
+    "notifications_models",
     "orders_models",
     "subscriptions_models",
     "webhooks_models",

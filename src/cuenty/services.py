@@ -56,7 +56,10 @@ SERVICES: dict[str, Service] = {
             3004,
             ("/v1/notifications", "/v1/webhooks"),
             "WhatsApp, SMS, correo, push y webhooks salientes",
-            routers=("cuenty.webhooks.endpoints:router",),
+            routers=(
+                "cuenty.notifications.endpoints:router",
+                "cuenty.webhooks.endpoints:router",
+            ),
         ),
         Service(
             "analytics",
@@ -69,6 +72,7 @@ SERVICES: dict[str, Service] = {
             3006,
             ("/v1/chatwoot",),
             "Integración con Chatwoot para soporte",
+            routers=("cuenty.integrations.chatwoot.endpoints:router",),
         ),
         Service(
             "compliance",

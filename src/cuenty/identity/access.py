@@ -33,6 +33,7 @@ Scope = Literal[
     "webhooks:write",
     "users:read",
     "compliance:read",
+    "notifications:write",
 ]
 SCOPES: tuple[str, ...] = get_args(Scope)
 STAFF_ROLES = frozenset(
@@ -53,7 +54,14 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
         }
     ),
     Role.SUPPORT.value: frozenset(
-        {"subscriptions:read", "orders:read", "payments:read", "users:read", "inventory:read"}
+        {
+            "subscriptions:read",
+            "orders:read",
+            "payments:read",
+            "users:read",
+            "inventory:read",
+            "notifications:write",
+        }
     ),
     Role.OPERATIONS.value: frozenset(set(SCOPES) - {"compliance:read"}),
     Role.COMPLIANCE_OFFICER.value: frozenset({"compliance:read", "users:read", "analytics:read"}),

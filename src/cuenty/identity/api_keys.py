@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cuenty.identity.access import ROLE_SCOPES, SCOPES, Principal
 from cuenty.identity.errors import ResourceNotFoundError, ScopeNotAllowedError
 from cuenty.identity.models import ApiKey, User
-from cuenty.kit import crypto
+from cuenty.kit import crypto, jobs
 
 ALPHABET = string.ascii_letters + string.digits
 RANDOM_LENGTH = 32
@@ -73,6 +73,11 @@ async def create_key(
     )
     session.add(key)
     await session.flush()
+    await jobs.publish(
+        session,
+        "security.api_key_created",
+        {"userId": str(owner.id), "keyId": str(key.id), "prefix": key.prefix},
+    )
     return key, clear
 
 

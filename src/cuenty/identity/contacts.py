@@ -15,6 +15,7 @@ from cuenty.identity import audit, codes
 from cuenty.identity.context import IdentityContext
 from cuenty.identity.errors import EmailTakenError, NoPendingContactError, PhoneTakenError
 from cuenty.identity.models import User
+from cuenty.kit import jobs
 
 
 async def start_contact_change(
@@ -81,6 +82,7 @@ async def verify_contact(
         channel=channel,
         request_id=ctx.client.request_id,
     )
+    await jobs.publish(session, "user.updated", {"userId": str(user.id)})
     return user
 
 

@@ -18,6 +18,7 @@ from cuenty.identity.models import User
 from cuenty.identity.schemas import UpdateMeRequest
 from cuenty.identity.service import load_user
 from cuenty.identity.sessions import revoke_all_sessions
+from cuenty.kit import jobs
 from cuenty.kit.errors import ForbiddenError
 
 
@@ -37,6 +38,9 @@ async def update_me(
     if changes.phone is not None and changes.phone != user.phone:
         await contacts.start_contact_change(session, ctx, user, "phone", changes.phone)
     await session.flush()
+    if changes.model_fields_set:
+        # Chatwoot keeps a copy of the profile; a new email or phone counts once verified.
+        await jobs.publish(session, "user.updated", {"userId": str(user.id)})
     return user
 
 

@@ -29,7 +29,7 @@ from cuenty.identity.errors import (
     PhoneTakenError,
     UserNotFoundError,
 )
-from cuenty.identity.models import DeliveryChannel, LoginChallenge, User
+from cuenty.identity.models import AuthSession, DeliveryChannel, LoginChallenge, User
 from cuenty.identity.passwords import check_password_strength
 from cuenty.identity.schemas import LoginRequest, RegisterRequest
 from cuenty.identity.sessions import TokenPair, start_session
@@ -238,6 +238,7 @@ async def complete_challenge(
         raise InvalidSecondFactorError(attempts_left) from error
     challenge.completed_at = ctx.now
     tokens = await start_session(session, ctx.settings, user, ctx.client, ctx.now)
+    await _announce_new_device(session, ctx, user, tokens.session_id)
     await audit.record(
         session,
         "auth.login",
@@ -289,6 +290,7 @@ async def _finish_first_factor(
         challenge = await twofactor.open_challenge(session, user, ctx.now)
         return LoginOutcome(challenge=challenge)
     tokens = await start_session(session, ctx.settings, user, ctx.client, ctx.now)
+    await _announce_new_device(session, ctx, user, tokens.session_id)
     await audit.record(
         session,
         "auth.login",
@@ -298,6 +300,33 @@ async def _finish_first_factor(
         request_id=ctx.client.request_id,
     )
     return LoginOutcome(tokens=tokens)
+
+
+async def _announce_new_device(
+    session: AsyncSession, ctx: IdentityContext, user: User, session_id: uuid.UUID
+) -> None:
+    """Publish `security.new_login` when no earlier session of the user had this user agent.
+
+    The user agent is the only device signal available; a browser update changes it and
+    counts as a new device.
+    """
+    earlier = select(AuthSession.user_agent).where(
+        AuthSession.user_id == user.id, AuthSession.id != session_id
+    )
+    agents = set((await session.scalars(earlier)).all())
+    current = (ctx.client.user_agent or "")[:300] or None
+    if current in agents:
+        return
+    await jobs.publish(
+        session,
+        "security.new_login",
+        {
+            "userId": str(user.id),
+            "sessionId": str(session_id),
+            "userAgent": current,
+            "ipAddress": ctx.client.ip_address,
+        },
+    )
 
 
 async def _register_with_password(
@@ -371,3 +400,11 @@ async def _ensure_unique(session: AsyncSession, email: str | None, phone: str | 
         raise EmailTakenError()
     if phone and await session.scalar(select(User.id).where(User.phone == phone)):
         raise PhoneTakenError()
+
+
+async def staff_user_ids(session: AsyncSession, roles: tuple[str, ...]) -> list[uuid.UUID]:
+    """Return the ids of active users with one of the roles, for staff alerts."""
+    rows = await session.scalars(
+        select(User.id).where(User.role.in_(roles), User.is_active.is_(True)).order_by(User.id)
+    )
+    return list(rows)

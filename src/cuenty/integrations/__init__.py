@@ -1,0 +1,1 @@
+"""Integrations with outside systems the company runs, such as Chatwoot for support."""

@@ -1,0 +1,209 @@
+"""Notifications sent for each published event. Every send carries a dedupe key built from
+the event, so a handler that runs twice sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cuenty.identity.models import Role
+from cuenty.identity.service import staff_user_ids
+from cuenty.notifications.service import send
+
+EventSender = Callable[[AsyncSession, str, Mapping[str, Any], str], Awaitable[int]]
+STAFF_ALERT_ROLES = (Role.OPERATIONS.value, Role.ADMIN.value)
+
+
+async def subscription_activated(
+    session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
+) -> int:
+    await send(
+        session,
+        user_id=data["userId"],
+        template="credentials_delivered",
+        context={"subscriptionId": data["subscriptionId"], "orderId": data.get("orderId")},
+        dedupe_key=f"credentials:{data['subscriptionId']}:{event_id}",
+    )
+    return 1
+
+
+async def subscription_expiring(
+    session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
+) -> int:
+    days_left = int(data["daysLeft"])
+    await send(
+        session,
+        user_id=data["userId"],
+        template="expiry_reminder",
+        context={
+            "subscriptionId": data["subscriptionId"],
+            "daysLeft": days_left,
+            "endsAt": data["endsAt"],
+            "serviceName": data["serviceName"],
+        },
+        # One reminder per subscription and day count, however often the event is published.
+        dedupe_key=f"expiry:{data['subscriptionId']}:{days_left}",
+    )
+    return 1
+
+
+async def order_created(
+    session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
+) -> int:
+    if data.get("kind") != "renewal":
+        return 0
+    await send(
+        session,
+        user_id=data["userId"],
+        template="renewal_order",
+        context={
+            "orderId": data["orderId"],
+            "number": data["number"],
+            "total": data["total"],
+            "expiresAt": data["expiresAt"],
+        },
+        dedupe_key=f"renewal-order:{data['orderId']}",
+    )
+    return 1
+
+
+async def order_awaiting_stock(
+    session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
+) -> int:
+    staff = await staff_user_ids(session, STAFF_ALERT_ROLES)
+    for user_id in staff:
+        await send(
+            session,
+            user_id=user_id,
+            template="order_awaiting_stock",
+            context={
+                "orderId": data["orderId"],
+                "number": data["number"],
+                "serviceName": data["serviceName"],
+                "missing": data["missing"],
+            },
+            dedupe_key=f"awaiting-stock:{event_id}:{user_id}",
+        )
+    return len(staff)
+
+
+async def payment_instructions_issued(
+    session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
+) -> int:
+    fields = ("orderId", "method", "reference", "clabe", "bankName", "beneficiary", "concept")
+    context = {name: data.get(name) for name in fields}
+    context.update(amount=data["amount"], expiresAt=data["expiresAt"])
+    await send(
+        session,
+        user_id=data["userId"],
+        template="payment_instructions",
+        context=context,
+        dedupe_key=f"payment-instructions:{data['orderId']}:{data['reference']}",
+    )
+    return 1
+
+
+async def payment_received(
+    session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
+) -> int:
+    await send(
+        session,
+        user_id=data["userId"],
+        template="payment_received",
+        context={
+            "paymentId": data["paymentId"],
+            "orderId": data["orderId"],
+            "amount": data["amount"],
+        },
+        dedupe_key=f"payment-received:{data['paymentId']}",
+    )
+    return 1
+
+
+def _arco(template: str) -> EventSender:
+    async def sender(
+        session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
+    ) -> int:
+        await send(
+            session,
+            user_id=data["userId"],
+            template=template,
+            context={
+                "requestId": data["requestId"],
+                "folio": data["folio"],
+                "requestType": data["requestType"],
+                "dueDate": data.get("dueDate"),
+            },
+            dedupe_key=f"{template}:{data['requestId']}",
+        )
+        return 1
+
+    return sender
+
+
+async def endpoint_disabled(
+    session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
+) -> int:
+    # The webhooks package publishes this one with snake_case keys.
+    owner = data.get("owner_user_id")
+    if not owner:
+        return 0
+    await send(
+        session,
+        user_id=owner,
+        template="webhook_endpoint_disabled",
+        context={"endpointId": data["endpoint_id"], "url": data["url"]},
+        dedupe_key=f"endpoint-disabled:{event_id}",
+    )
+    return 1
+
+
+async def new_login(
+    session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
+) -> int:
+    await send(
+        session,
+        user_id=data["userId"],
+        template="security_new_login",
+        context={
+            "sessionId": data["sessionId"],
+            "userAgent": data.get("userAgent"),
+            "ipAddress": data.get("ipAddress"),
+            "signedInAt": occurred_at,
+        },
+        purpose="security",
+        dedupe_key=f"new-login:{data['sessionId']}",
+    )
+    return 1
+
+
+async def api_key_created(
+    session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
+) -> int:
+    await send(
+        session,
+        user_id=data["userId"],
+        template="security_api_key_created",
+        context={"keyId": data["keyId"], "prefix": data["prefix"]},
+        purpose="security",
+        dedupe_key=f"api-key-created:{data['keyId']}",
+    )
+    return 1
+
+
+SENDERS: dict[str, EventSender] = {
+    "subscription.activated": subscription_activated,
+    "subscription.expiring": subscription_expiring,
+    "order.created": order_created,
+    "order.awaiting_stock": order_awaiting_stock,
+    "payment.instructions_issued": payment_instructions_issued,
+    "payment.received": payment_received,
+    "compliance.request_created": _arco("arco_request_received"),
+    "compliance.request_completed": _arco("arco_request_answered"),
+    "webhooks.endpoint_disabled": endpoint_disabled,
+    "security.new_login": new_login,
+    "security.api_key_created": api_key_created,
+}
