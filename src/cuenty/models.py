@@ -1,5 +1,6 @@
 """Import of every package's tables, so `Base.metadata` is complete for Alembic and tests."""
 
+from cuenty.compliance import models as compliance_models
 from cuenty.identity import models as identity_models
 from cuenty.kit import idempotency, locks
 from cuenty.kit.db import Base
@@ -8,6 +9,7 @@ from cuenty.webhooks import models as webhooks_models
 
 __all__ = [
     "Base",
+    "compliance_models",
     "idempotency",
     "identity_models",
     "jobs_models",
