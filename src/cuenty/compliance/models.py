@@ -230,3 +230,19 @@ class SecurityIncident(Base):
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utc_now, server_default=func.now()
     )
+
+
+class DataChange(Base):
+    """A change to `users` or `consent_logs`, written by a PostgreSQL trigger whatever
+    client made it; column names only, never values. Empty on SQLite, which has no such
+    trigger."""
+
+    __tablename__ = "data_change_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
+    table_name: Mapped[str] = mapped_column(String(63))
+    row_id: Mapped[str | None] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(8))
+    changed_columns: Mapped[list[str] | None] = mapped_column(JSON)
+    db_user: Mapped[str] = mapped_column(String(63))

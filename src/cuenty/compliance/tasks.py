@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from cuenty.compliance import deadlines, execution, repository, trail
 from cuenty.compliance.context import ComplianceContext
-from cuenty.compliance.models import AuditTrail
+from cuenty.compliance.models import AuditTrail, DataChange
 from cuenty.identity.models import AuditEvent
 from cuenty.kit import jobs
 from cuenty.kit.clock import business_date
@@ -25,6 +25,7 @@ CHAIN_JOB = "compliance.chain_security_log"
 DEADLINE_ALERT_EVENT = "compliance.deadline_alert"
 CHAIN_BATCH = 500
 IDENTITY_EVENT_RESOURCE = "audit_event"
+DATA_CHANGE_RESOURCE = "data_change"
 
 
 @jobs.handler(SUPPRESS_JOB, max_attempts=5)
@@ -74,10 +75,12 @@ async def deadline_alerts(context: jobs.JobContext, payload: dict[str, Any]) -> 
 
 @jobs.handler(CHAIN_JOB, max_attempts=3)
 async def chain_security_log(context: jobs.JobContext, payload: dict[str, Any]) -> None:
-    """Copy identity's new security events (logins, role and key changes) into the chain."""
+    """Copy identity's new security events (logins, role and key changes) and the database's
+    change log into the chain."""
     key = context.settings.secret("secret_key")
     async with transaction(context.session_factory) as session:
         copied = await chain_identity_events(session, key)
+        copied += await chain_data_changes(session, key)
     if copied:
         log.info("compliance.security_log_chained", count=copied)
 
@@ -104,6 +107,36 @@ async def chain_identity_events(session: Any, digest_key: str) -> int:
             subject_user_id=event.subject_user_id,
             new_values=event.details or None,
             now=event.occurred_at,
+        )
+        count += 1
+    return count
+
+
+async def chain_data_changes(session: Any, digest_key: str) -> int:
+    last = await session.scalar(
+        select(func.max(AuditTrail.resource_id)).where(
+            AuditTrail.resource_type == DATA_CHANGE_RESOURCE
+        )
+    )
+    last_id = int(last) if last else 0
+    changes = await session.scalars(
+        select(DataChange).where(DataChange.id > last_id).order_by(DataChange.id).limit(CHAIN_BATCH)
+    )
+    count = 0
+    for change in changes:
+        await trail.record(
+            session,
+            digest_key,
+            f"db.{change.table_name}.{change.operation.lower()}",
+            actor=trail.Actor(role=f"db:{change.db_user}"),
+            resource_type=DATA_CHANGE_RESOURCE,
+            resource_id=f"{change.id:012d}",
+            new_values={
+                "table": change.table_name,
+                "row": change.row_id,
+                "columns": change.changed_columns,
+            },
+            now=change.occurred_at,
         )
         count += 1
     return count

@@ -1,5 +1,7 @@
 """Add the compliance tables: ARCO requests, consent records, privacy notices, the chained
-audit trail, blocks of personal data awaiting suppression and security incidents.
+audit trail, blocks of personal data awaiting suppression, security incidents and the data
+change log. On PostgreSQL also triggers that log changes to users and consent records, and
+row-level security that limits api_keys, consent_logs and data_requests to their owner.
 
 Revision ID: 0006
 Revises: 0003
@@ -16,6 +18,36 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+# Tables whose rows only their owner may see when the session is not the table owner; the
+# owner is named by the `cuenty.user_id` setting of the transaction.
+OWNER_TABLES = ("api_keys", "consent_logs", "data_requests")
+LOGGED_TABLES = ("users", "consent_logs")
+
+LOG_CHANGE_FUNCTION = """
+CREATE OR REPLACE FUNCTION cuenty_log_data_change() RETURNS trigger AS $$
+DECLARE
+    changed text[];
+    row_key text;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        SELECT array_agg(new_row.key ORDER BY new_row.key) INTO changed
+          FROM jsonb_each(to_jsonb(NEW)) AS new_row
+          JOIN jsonb_each(to_jsonb(OLD)) AS old_row ON old_row.key = new_row.key
+         WHERE new_row.value IS DISTINCT FROM old_row.value;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        row_key := to_jsonb(OLD) ->> 'id';
+    ELSE
+        row_key := to_jsonb(NEW) ->> 'id';
+    END IF;
+    INSERT INTO data_change_log (occurred_at, table_name, row_id, operation, changed_columns,
+                                 db_user)
+    VALUES (now(), TG_TABLE_NAME, row_key, TG_OP, to_json(changed), current_user);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql
+"""
+
 
 def _timestamp(name: str, *, nullable: bool, now_default: bool = False) -> sa.Column:
     default = {"server_default": sa.func.now()} if now_default else {}
@@ -27,9 +59,21 @@ def upgrade() -> None:
     _create_consents_and_notices()
     _create_audit_trails()
     _create_blocks_and_incidents()
+    _create_data_change_log()
+    if op.get_bind().dialect.name == "postgresql":
+        _create_change_triggers()
+        _enable_row_level_security()
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in OWNER_TABLES:
+            op.execute(f"DROP POLICY IF EXISTS {table}_owner ON {table}")
+            op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+        for table in LOGGED_TABLES:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_log_change ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS cuenty_log_data_change()")
+    op.drop_table("data_change_log")
     op.drop_table("security_incidents")
     op.drop_table("personal_data_blocks")
     op.drop_table("audit_trails")
@@ -200,3 +244,38 @@ def _create_blocks_and_incidents() -> None:
         _timestamp("created_at", nullable=False, now_default=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_security_incidents")),
     )
+
+
+def _create_data_change_log() -> None:
+    op.create_table(
+        "data_change_log",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        _timestamp("occurred_at", nullable=False, now_default=True),
+        sa.Column("table_name", sa.String(63), nullable=False),
+        sa.Column("row_id", sa.String(64), nullable=True),
+        sa.Column("operation", sa.String(8), nullable=False),
+        sa.Column("changed_columns", sa.JSON(), nullable=True),
+        sa.Column("db_user", sa.String(63), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_change_log")),
+    )
+
+
+def _create_change_triggers() -> None:
+    op.execute(LOG_CHANGE_FUNCTION)
+    for table in LOGGED_TABLES:
+        op.execute(
+            f"CREATE TRIGGER {table}_log_change AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION cuenty_log_data_change()"
+        )
+
+
+def _enable_row_level_security() -> None:
+    # The table owner (the application's role) is not subject to these policies; they bind
+    # every other role, such as a reporting or support role with SELECT rights.
+    for table in OWNER_TABLES:
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(
+            f"CREATE POLICY {table}_owner ON {table} "
+            "USING (user_id::text = current_setting('cuenty.user_id', true)) "
+            "WITH CHECK (user_id::text = current_setting('cuenty.user_id', true))"
+        )
