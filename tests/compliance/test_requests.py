@@ -168,7 +168,34 @@ async def test_rectification_rejects_unknown_field(client: httpx.AsyncClient) ->
         headers=ana,
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["pointer"] == "#/fieldsToUpdate"
+    assert response.json()["errors"][0]["pointer"] == "#/fieldsToUpdate/role"
+    assert response.json()["errors"][0]["code"] == "extra_forbidden"
+
+
+async def test_rectification_needs_a_field(client: httpx.AsyncClient) -> None:
+    _ana, ana = await customer(client, "ana@example.com")
+    response = await client.post(
+        f"{BASE}/data-rectification",
+        json={"fieldsToUpdate": {}, "evidence": "Acta"},
+        headers={**ana, "Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["message"] == "Must have at least 1 item(s)."
+
+
+async def test_rectification_normalizes_phone(client: httpx.AsyncClient, app: FastAPI) -> None:
+    _ana, ana = await customer(client, "ana@example.com")
+    _officer_id, officer = await staff(client, app, "oficial@example.com")
+    filed = await client.post(
+        f"{BASE}/data-rectification",
+        json={"fieldsToUpdate": {"phone": "55 1234 5678"}, "evidence": "Recibo telefónico"},
+        headers=ana,
+    )
+    request_id = filed.json()["requestId"]
+    await _verify(client, officer, request_id)
+    await _answer(client, officer, request_id)
+    profile = await client.get("/v1/users/me", headers=ana)
+    assert profile.json()["phone"] == "+525512345678"
 
 
 async def test_answer_requires_verified_identity(client: httpx.AsyncClient, app: FastAPI) -> None:
@@ -329,3 +356,23 @@ async def test_state_changes_are_audited(client: httpx.AsyncClient, app: FastAPI
             )
         )
     assert actions == ["arco.received", "arco.identity_verified", "arco.access_released"]
+
+
+async def test_filing_publishes_request_created(client: httpx.AsyncClient, app: FastAPI) -> None:
+    ana_id, ana = await customer(client, "ana@example.com")
+    receipt = (await client.post(f"{BASE}/data-access", json={}, headers=ana)).json()
+    from cuenty.kit.jobs.models import OutboxEntry
+
+    async with app.state.session_factory() as session:
+        entry = await session.scalar(
+            select(OutboxEntry).where(OutboxEntry.name == "compliance.request_created")
+        )
+    assert entry is not None
+    assert entry.payload["data"] == {
+        "requestId": receipt["requestId"],
+        "userId": str(ana_id),
+        "folio": receipt["folio"],
+        "requestType": "access",
+        "dueDate": receipt["answerDue"],
+        "channel": "web",
+    }

@@ -1,5 +1,5 @@
 """Consent records (LFPDPPP 2025, arts. 7-9): grants and revocations are appended, never
-changed, and `allows` tells other packages whether a secondary purpose may be processed.
+changed, and `allows` returns to other packages whether a secondary purpose may be processed.
 
     if await compliance.consents.allows(session, user_id, "marketing"):
         ...
@@ -29,10 +29,10 @@ CONSENT_REVOKED_EVENT = "compliance.consent_revoked"
 async def allows(session: AsyncSession, user_id: uuid.UUID, purpose: str) -> bool:
     """Return whether the user's data may be processed for `purpose` right now.
 
-    False when the latest record for the purpose is missing or a revocation, when the
-    consent was given under a notice that did not list the purpose (a new purpose needs new
-    consent), when a granted or pending opposition names it, or while a cancellation
-    blocks the user's data.
+    False when the latest record for the purpose is missing or a revocation. False when the
+    consent was given under a notice that did not list the purpose, because a new purpose
+    needs new consent. False while an opposition that is not refused or withdrawn names the
+    purpose, and while a cancellation blocks the user's data.
     """
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}; choose from {', '.join(PURPOSES)}")

@@ -1,5 +1,5 @@
-"""What compliance services need besides the session: settings, the federal calendar, who
-acts and the current time (a parameter, so tests control the clock)."""
+"""Context of compliance services besides the session: settings, the federal calendar, the
+actor and the current time, passed in so that tests control the clock."""
 
 from __future__ import annotations
 

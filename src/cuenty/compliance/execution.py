@@ -113,8 +113,9 @@ async def lift_blocks(session: AsyncSession, ctx: ComplianceContext, request: Da
 async def suppress_due(session: AsyncSession, ctx: ComplianceContext, request_id: uuid.UUID) -> str:
     """Advance one cancellation whose blocks are due; idempotent, so it can be replayed.
 
-    The first run publishes an event so the titular is told, while their contact still
-    exists; a run at least `compliance_suppression_notice_hours` later suppresses.
+    The first run publishes an event so that the notifications package can reach the
+    titular while their contact still exists. A run at least
+    `compliance_suppression_notice_hours` later suppresses.
     Returns what was done: "notified", "waiting", "suppressed" or "nothing".
     """
     request = await repository.get_request(session, request_id)

@@ -1,5 +1,5 @@
-"""Registry of personal data: each package that stores personal data says how to export,
-rectify, block and suppress it, and how long a law makes it keep the data.
+"""Registry of personal data: each package that stores personal data declares how to
+export, rectify, block and suppress it, and how long a law makes it keep the data.
 
     @compliance.personal_data("identity")
     class IdentityData:
@@ -28,7 +28,7 @@ from cuenty.config import Settings
 
 
 class PersonalDataSource(Protocol):
-    """What a package provides for its personal data; `rectify` is optional."""
+    """Interface of a personal data handler; a handler may also define `rectify`."""
 
     async def export(self, session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]: ...
 

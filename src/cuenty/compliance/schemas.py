@@ -1,21 +1,24 @@
 """Request and response bodies of the compliance API (camelCase on the wire).
 
-The request bodies keep the shapes of the product description (`userId`, `fieldsToUpdate`,
-`reason`, `dataTypes`, `consentType`, ...); every new field is camelCase.
+The request bodies keep the shapes of the first public API (`userId`, `fieldsToUpdate`,
+`reason`, `dataTypes`, `consentType`, ...), and every new field is camelCase.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from cuenty.compliance.models import ConsentLog, DataRequest, PrivacyNotice, SecurityIncident
 from cuenty.compliance.purposes import SECONDARY_PURPOSES
 from cuenty.compliance.requests import REFUSAL_GROUNDS
+from cuenty.identity.schemas import Email
 from cuenty.kit.api import ApiModel, RequestModel
+from cuenty.mexico.phones import InvalidPhoneNumber, normalize_phone
 
 Channel = Literal["web", "app", "email", "whatsapp", "phone", "in_person", "mail"]
 Purpose = Literal[
@@ -50,22 +53,34 @@ class AccessRequestIn(ArcoBase):
     pass
 
 
-RECTIFIABLE = ("name", "email", "phone", "postalCode")
+def _phone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalize_phone(value)
+    except InvalidPhoneNumber as error:
+        raise PydanticCustomError("phone_invalid", "invalid phone number") from error
+
+
+class FieldsToUpdate(RequestModel):
+    """Profile fields a rectification may change; any other field is rejected."""
+
+    name: str | None = Field(default=None, min_length=2, max_length=120)
+    email: Email | None = None
+    phone: Annotated[str | None, Field(default=None, max_length=32), AfterValidator(_phone)]
+    postal_code: str | None = Field(default=None, pattern=r"^\d{5}$")
 
 
 class RectificationRequestIn(ArcoBase):
-    fields_to_update: dict[str, str | None] = Field(alias="fieldsToUpdate", min_length=1)
+    fields_to_update: FieldsToUpdate = Field(alias="fieldsToUpdate")
     evidence: str = Field(min_length=3, max_length=4000, description="Documentación que respalda")
     reason: str | None = Field(default=None, max_length=4000)
 
     @field_validator("fields_to_update")
     @classmethod
-    def _known_fields(cls, value: dict[str, str | None]) -> dict[str, str | None]:
-        unknown = sorted(set(value) - set(RECTIFIABLE))
-        if unknown:
-            raise ValueError(
-                f"fields {', '.join(unknown)} cannot be rectified; use {', '.join(RECTIFIABLE)}"
-            )
+    def _at_least_one(cls, value: FieldsToUpdate) -> FieldsToUpdate:
+        if not value.model_dump(exclude_unset=True):
+            raise PydanticCustomError("too_short", "name at least one field", {"min_length": 1})
         return value
 
 

@@ -30,8 +30,8 @@ DATA_CHANGE_RESOURCE = "data_change"
 
 @jobs.handler(SUPPRESS_JOB, max_attempts=5)
 async def suppress_due(context: jobs.JobContext, payload: dict[str, Any]) -> None:
-    """Advance every cancellation with due blocks, one transaction per request, so one
-    failing handler does not hold back the others; a failure is retried by the job."""
+    """Advance every cancellation with due blocks, one transaction per request, so that one
+    failing handler does not hold back the others. The job retries after any failure."""
     ctx = ComplianceContext(settings=context.settings, now=context.now())
     async with context.session_factory() as session:
         request_ids = await repository.requests_with_due_blocks(session, ctx.now)

@@ -32,6 +32,8 @@ def event_data(request: DataRequest) -> dict[str, Any]:
         "folio": request.folio,
         "requestType": request.request_type,
         "dueDate": due.isoformat(),
+        # The answer goes back through the channel the request came by.
+        "channel": request.channel,
     }
 
 

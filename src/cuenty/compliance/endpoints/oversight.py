@@ -175,8 +175,8 @@ async def authority_report(
     return report
 
 
-# The product's first API named the report after INAI, which the 2025 law dissolved; the
-# path stays for existing clients and the report names the current authority.
+# The first API named the report after INAI, which the 2025 law dissolved. The path stays
+# for existing clients, and the report names the current authority.
 router.add_api_route(
     "/inai-report",
     authority_report,

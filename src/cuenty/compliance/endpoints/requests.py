@@ -84,7 +84,8 @@ async def file_access(
 async def file_rectification(
     body: RectificationRequestIn, request: Request, session: DbSession, principal: SignedIn
 ) -> Receipt:
-    details = {"fieldsToUpdate": body.fields_to_update, "evidence": body.evidence}
+    changes = body.fields_to_update.model_dump(by_alias=True, exclude_unset=True)
+    details = {"fieldsToUpdate": changes, "evidence": body.evidence}
     return await _file(
         request, session, principal, body, RequestType.RECTIFICATION, details, body.reason
     )
@@ -368,7 +369,10 @@ async def _file(
     filed_as = "titular"
     if officer_entry:
         filed_as = "representative" if body.representative else "officer"
-    channel = body.channel if officer_entry else ("app" if body.channel == "app" else "web")
+    # A titular files through the web or the app; other channels are the officer's to enter.
+    channel = body.channel if officer_entry else "web"
+    if not officer_entry and body.channel == "app":
+        channel = "app"
     created = await requests.file_request(
         session,
         ctx,
