@@ -211,3 +211,17 @@ async def _login_headers(client: httpx.AsyncClient) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def _clear_invoices() -> None:
     INVOICES.clear()
+
+
+async def test_deadline_alert_lists_due_requests(client: httpx.AsyncClient, app: FastAPI) -> None:
+    from cuenty.kit.jobs.models import OutboxEntry
+
+    _ana_id, request_id, _officer = await _cancel(client, app)
+    context = _job(app, utc_now() + timedelta(days=26))
+    await tasks.deadline_alerts(context, {})
+    async with app.state.session_factory() as session:
+        entry = await session.scalar(
+            select(OutboxEntry).where(OutboxEntry.name == tasks.DEADLINE_ALERT_EVENT)
+        )
+    assert entry is not None
+    assert [item["requestId"] for item in entry.payload["data"]["requests"]] == [request_id]

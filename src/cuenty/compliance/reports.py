@@ -6,7 +6,7 @@ import statistics
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.compliance import notice_template, repository, trail
@@ -202,7 +202,7 @@ async def _count_users_without_consent(session: AsyncSession) -> int:
     count = await session.scalar(
         select(func.count())
         .select_from(User)
-        .outerjoin(ConsentLog, and_(ConsentLog.user_id == User.id))
+        .outerjoin(ConsentLog, ConsentLog.user_id == User.id)
         .where(User.role == Role.CUSTOMER.value, User.is_active.is_(True), ConsentLog.id.is_(None))
     )
     return int(count or 0)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from cuenty.compliance import deadlines, execution, repository, trail
 from cuenty.compliance.context import ComplianceContext
-from cuenty.compliance.models import AuditTrail, DataChange
+from cuenty.compliance.models import AuditTrail, DataChange, DataRequest
 from cuenty.identity.models import AuditEvent
 from cuenty.kit import jobs
 from cuenty.kit.clock import business_date
@@ -24,6 +24,9 @@ ALERT_JOB = "compliance.deadline_alerts"
 CHAIN_JOB = "compliance.chain_security_log"
 DEADLINE_ALERT_EVENT = "compliance.deadline_alert"
 CHAIN_BATCH = 500
+# Keeps the alert event under the job system's 64 KiB payload limit; the earliest due come
+# first, and the officer's queue (`overdue=true`) lists every one.
+ALERT_MAX_REQUESTS = 200
 IDENTITY_EVENT_RESOURCE = "audit_event"
 DATA_CHANGE_RESOURCE = "data_change"
 
@@ -41,7 +44,7 @@ async def suppress_due(context: jobs.JobContext, payload: dict[str, Any]) -> Non
             async with transaction(context.session_factory) as session:
                 outcome = await execution.suppress_due(session, ctx, request_id)
             log.info("compliance.suppression_step", request_id=str(request_id), outcome=outcome)
-        except Exception as error:
+        except Exception as error:  # any handler's failure; the whole job is retried below
             failures += 1
             log.error("compliance.suppression_failed", request_id=str(request_id), error=error)
     if failures:
@@ -55,7 +58,8 @@ async def deadline_alerts(context: jobs.JobContext, payload: dict[str, Any]) -> 
     today = business_date(ctx.now)
     limit = ctx.calendar.add_business_days(today, ctx.settings.compliance_alert_business_days)
     async with transaction(context.session_factory) as session:
-        rows = list(await session.scalars(repository.requests_query(due_on_or_before=limit)))
+        query = repository.requests_query(due_on_or_before=limit).order_by(DataRequest.answer_due)
+        rows = list(await session.scalars(query.limit(ALERT_MAX_REQUESTS)))
         if not rows:
             return
         items = [

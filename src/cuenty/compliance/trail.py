@@ -81,7 +81,7 @@ async def record(
         old_values=_masked(old_values),
         new_values=_masked(new_values),
         ip_address=actor.ip_address,
-        user_agent=(actor.user_agent or None) and actor.user_agent[:300],
+        user_agent=actor.user_agent[:300] if actor.user_agent else None,
         prev_hash=previous or GENESIS_HASH,
     )
     row.personal_digest = personal_digest(digest_key, row)

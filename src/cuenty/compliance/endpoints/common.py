@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.compliance import repository
 from cuenty.compliance.context import ComplianceContext, request_context
@@ -45,10 +46,10 @@ def subject_of(principal: Principal, user_id: uuid.UUID | None) -> uuid.UUID:
 
 
 async def visible_request(
-    session: object, principal: Principal, request_id: uuid.UUID
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID
 ) -> DataRequest:
     """Load a request the caller may see: their own, or any for the officer (404 otherwise)."""
-    found = await repository.get_request(session, request_id)  # type: ignore[arg-type]
+    found = await repository.get_request(session, request_id)
     if found is None or not (is_officer(principal) or found.user_id == principal.user_id):
         raise DataRequestNotFoundError(params={"id": request_id})
     return found
