@@ -16,8 +16,10 @@ from tests.identity.helpers import bearer, login, register
 Headers = dict[str, str]
 
 
-async def customer(client: httpx.AsyncClient, email: str) -> tuple[uuid.UUID, Headers]:
-    result = await register(client, email=email)
+async def customer(
+    client: httpx.AsyncClient, email: str, **extra: object
+) -> tuple[uuid.UUID, Headers]:
+    result = await register(client, email=email, **extra)
     user = result["user"]
     assert isinstance(user, dict)
     return uuid.UUID(str(user["id"])), bearer(result["tokens"])  # type: ignore[arg-type]
