@@ -135,3 +135,17 @@ async def _first(session: AsyncSession) -> AuditTrail:
     row = await session.scalar(select(AuditTrail).order_by(AuditTrail.id).limit(1))
     assert row is not None
     return row
+
+
+async def test_rechaining_without_key_is_detected(app: FastAPI) -> None:
+    async with app.state.session_factory() as session, session.begin():
+        rows = await _three_rows(session, uuid.uuid4())
+        rows[1].action = "test.innocent"
+        previous = rows[0].row_hash
+        for row in rows[1:]:
+            row.prev_hash = previous
+            row.row_hash = trail.row_hash("clave-adivinada", row)
+            previous = row.row_hash
+    async with app.state.session_factory() as session:
+        breaks = await trail.verify(session, KEY)
+    assert {item.row_id for item in breaks} == {rows[1].id, rows[2].id}

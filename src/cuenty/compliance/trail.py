@@ -1,13 +1,14 @@
 """The tamper-evident audit trail: each row's hash covers the previous row's hash, its own
 non-personal columns and a keyed digest of its personal columns.
 
+Both hashes are HMAC-SHA256 under a key derived from `CUENTY_SECRET_KEY`, so someone who can
+write to the database but lacks the key cannot recompute the chain after an edit.
 Suppressing a titular's data clears the personal columns but keeps the digest, so the chain
-still verifies; `verify` reports any row edited, inserted or removed in the middle.
+still verifies. `verify` reports any row edited, inserted or removed in the middle.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Mapping
@@ -35,7 +36,7 @@ READ_BATCH = 500
 
 @dataclass(frozen=True)
 class Actor:
-    """Who performed an action and from where; every field may be unknown."""
+    """The user, role, address and user agent behind an action; each may be unknown."""
 
     user_id: uuid.UUID | None = None
     role: str | None = None
@@ -85,7 +86,7 @@ async def record(
         prev_hash=previous or GENESIS_HASH,
     )
     row.personal_digest = personal_digest(digest_key, row)
-    row.row_hash = row_hash(row)
+    row.row_hash = row_hash(digest_key, row)
     session.add(row)
     await session.flush()
     log.info("audit.recorded", action=action, audit_id=row.id, resource_type=resource_type)
@@ -102,7 +103,7 @@ def personal_digest(digest_key: str, row: AuditTrail) -> str:
     return keyed_digest(f"{digest_key}:audit-personal", _canonical(personal))
 
 
-def row_hash(row: AuditTrail) -> str:
+def row_hash(digest_key: str, row: AuditTrail) -> str:
     covered = {
         "prev": row.prev_hash,
         "at": row.occurred_at.isoformat(),
@@ -114,7 +115,7 @@ def row_hash(row: AuditTrail) -> str:
         "subject": str(row.subject_user_id) if row.subject_user_id else None,
         "personal": row.personal_digest,
     }
-    return hashlib.sha256(_canonical(covered).encode()).hexdigest()
+    return keyed_digest(f"{digest_key}:audit-chain", _canonical(covered))
 
 
 async def suppress_subject(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
@@ -160,7 +161,7 @@ def _check_row(digest_key: str, row: AuditTrail, expected_prev: str) -> list[Cha
         problems.append(ChainBreak(row.id, "previous_row_missing_or_changed"))
     if row.suppressed_at is None and personal_digest(digest_key, row) != row.personal_digest:
         problems.append(ChainBreak(row.id, "personal_values_changed"))
-    if row_hash(row) != row.row_hash:
+    if row_hash(digest_key, row) != row.row_hash:
         problems.append(ChainBreak(row.id, "row_changed"))
     return problems
 
