@@ -191,3 +191,31 @@ async def test_check_is_compliant_when_all_is_in_order(
     await publish_notice(client, officer)
     result = (await client.get(f"{BASE}/check", headers=officer)).json()
     assert result["compliant"] is True, result
+
+
+async def test_officer_api_key_reads_the_check(client: httpx.AsyncClient, app: FastAPI) -> None:
+    _officer, officer = await staff(client, app, "oficial@example.com")
+    created = await client.post(
+        "/v1/api-keys", json={"name": "Tablero", "scopes": ["compliance:read"]}, headers=officer
+    )
+    assert created.status_code == 201, created.text
+    key = {"X-API-Key": created.json()["key"]}
+    assert (await client.get(f"{BASE}/check", headers=key)).status_code == 200
+    incident = await client.post(
+        f"{BASE}/incidents",
+        json={
+            "title": "Prueba",
+            "description": "Prueba",
+            "detectedAt": utc_now().isoformat(),
+            "dataInvolved": ["correo"],
+        },
+        headers=key,
+    )
+    assert incident.status_code == 403
+
+
+async def test_queue_rejects_unknown_state(client: httpx.AsyncClient, app: FastAPI) -> None:
+    _officer, officer = await staff(client, app, "oficial@example.com")
+    response = await client.get(f"{BASE}/requests?state=lost", headers=officer)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["parameter"] == "state"

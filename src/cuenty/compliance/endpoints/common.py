@@ -23,8 +23,12 @@ OFFICER_ROLES = (Role.COMPLIANCE_OFFICER.value,)
 # name no scope, so API keys cannot use them: privacy requests act for a person.
 require_signed_in = require_access()
 require_officer = require_access(roles=OFFICER_ROLES)
+# Reads of the queue, the register, the report and the check also accept an officer's API
+# key with the `compliance:read` scope, for reporting tools; changes need a person's token.
+require_officer_read = require_access(roles=OFFICER_ROLES, scopes=("compliance:read",))
 SignedIn = Annotated[Principal, Depends(require_signed_in)]
 Officer = Annotated[Principal, Depends(require_officer)]
+OfficerReader = Annotated[Principal, Depends(require_officer_read)]
 
 
 def is_officer(principal: Principal) -> bool:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query, Request, Response, status
 
 from cuenty.compliance import exports, incidents, reports, repository
-from cuenty.compliance.endpoints.common import Officer, context
+from cuenty.compliance.endpoints.common import Officer, OfficerReader, context
 from cuenty.compliance.errors import IncidentNotFoundError, InvalidDateRangeError
 from cuenty.compliance.models import SecurityIncident
 from cuenty.compliance.schemas import (
@@ -61,7 +61,7 @@ async def register_incident(
     responses=problem_responses(401, 403),
 )
 async def list_incidents(
-    request: Request, session: DbSession, principal: Officer, pages: Pages
+    request: Request, session: DbSession, principal: OfficerReader, pages: Pages
 ) -> Page[IncidentOut]:
     rows, following = await paginate(
         session,
@@ -80,7 +80,7 @@ async def list_incidents(
     responses=problem_responses(401, 403, 404),
 )
 async def get_incident(
-    incident_id: uuid.UUID, session: DbSession, principal: Officer
+    incident_id: uuid.UUID, session: DbSession, principal: OfficerReader
 ) -> IncidentOut:
     return IncidentOut.of(await _incident(session, incident_id))
 
@@ -160,7 +160,7 @@ async def add_measure(
 async def authority_report(
     request: Request,
     session: DbSession,
-    principal: Officer,
+    principal: OfficerReader,
     start_date: Annotated[date, Query(alias="startDate")],
     end_date: Annotated[date, Query(alias="endDate")],
     report_format: Annotated[Literal["json", "pdf"], Query(alias="format")] = "json",
@@ -192,7 +192,7 @@ router.add_api_route(
     summary="Autoevaluación de cumplimiento LFPDPPP: problemas y recomendaciones",
     responses=problem_responses(401, 403),
 )
-async def check(request: Request, session: DbSession, principal: Officer) -> CheckOut:
+async def check(request: Request, session: DbSession, principal: OfficerReader) -> CheckOut:
     result = await reports.check(session, context(request, principal), request_locale(request))
     return CheckOut.model_validate(result)
 

@@ -13,6 +13,7 @@ from fastapi import Depends, Query, Request, Response, status
 from cuenty.compliance import exports, repository, requests, trail
 from cuenty.compliance.endpoints.common import (
     Officer,
+    OfficerReader,
     SignedIn,
     context,
     is_officer,
@@ -20,7 +21,7 @@ from cuenty.compliance.endpoints.common import (
     visible_request,
 )
 from cuenty.compliance.errors import ExportUnavailableError
-from cuenty.compliance.models import DataRequest, RequestType
+from cuenty.compliance.models import DataRequest, RequestState, RequestType
 from cuenty.compliance.schemas import (
     AccessRequestIn,
     AnswerIn,
@@ -130,9 +131,9 @@ async def file_opposition(
 async def list_requests(
     request: Request,
     session: DbSession,
-    principal: Officer,
+    principal: OfficerReader,
     pages: Pages,
-    state: Annotated[str | None, Query(max_length=20)] = None,
+    state: RequestState | None = None,
     request_type: Annotated[RequestType | None, Query(alias="type")] = None,
     overdue: bool = False,
     due_within_days: Annotated[int | None, Query(alias="dueWithinDays", ge=0, le=60)] = None,
@@ -148,7 +149,7 @@ async def list_requests(
     rows, following = await paginate(
         session,
         repository.requests_query(
-            state=state,
+            state=state.value if state else None,
             request_type=request_type.value if request_type else None,
             assigned_to=assigned_to,
             due_on_or_before=due_limit,
