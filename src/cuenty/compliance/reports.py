@@ -89,6 +89,7 @@ async def check(session: AsyncSession, ctx: ComplianceContext, locale: str) -> d
                 N_("The processor {processor} has no contract recorded."),
                 processor=name,
             )
+    # NOTE: this walks the whole audit trail, so the check's time grows with the trail.
     breaks = await trail.verify(session, ctx.digest_key)
     if breaks:
         flag("audit_chain_broken", N_("{count} audit trail row(s) fail verification."), len(breaks))
