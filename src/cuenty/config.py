@@ -6,6 +6,7 @@ Secrets also accept `CUENTY_<NAME>_FILE` pointing to a file, so Docker secrets w
 from __future__ import annotations
 
 import os
+from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -149,12 +150,42 @@ class Settings(BaseSettings):
     # Overrides of the services' own ports (cuenty.services), e.g. {"auth": 4001}.
     service_ports: dict[str, int] = Field(default_factory=dict)
 
+    # Privacy compliance (LFPDPPP 2025). The authority named in reports and notices; since
+    # the 2025 law it is the Secretaría Anticorrupción y Buen Gobierno, not INAI.
+    compliance_authority_name: str = "Secretaría Anticorrupción y Buen Gobierno (SABG)"
+    company_address: str = "Domicilio por configurar (CUENTY_COMPANY_ADDRESS)"
+    privacy_officer_name: str = "Departamento de Datos Personales"
+    privacy_officer_email: str = "privacidad@cuenty.mx"
+    privacy_officer_phone: str | None = None
+    # Days a cancellation can be withdrawn before unretained data are suppressed.
+    compliance_grace_days: int = Field(default=30, ge=0, le=365)
+    # Years fiscal records stay blocked (Código Fiscal de la Federación, art. 30).
+    compliance_fiscal_retention_years: int = Field(default=5, ge=0, le=20)
+    compliance_export_download_days: int = Field(default=7, ge=1, le=90)
+    # A login completed with 2FA this recently verifies the titular's identity.
+    compliance_identity_fresh_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Hours between telling the titular that suppression starts and suppressing the contact.
+    compliance_suppression_notice_hours: int = Field(default=1, ge=0, le=168)
+    # Business days before a deadline at which the daily alert names a request.
+    compliance_alert_business_days: int = Field(default=5, ge=0, le=20)
+    # Further federal non-working days (ISO dates, comma-separated), such as days an
+    # authority declares in the Diario Oficial.
+    compliance_extra_non_business_days: Annotated[list[date], NoDecode] = Field(
+        default_factory=list
+    )
+    # Processors (encargados) of personal data, each with its contract date or null.
+    compliance_processors: dict[str, date | None] = Field(
+        default_factory=lambda: {"chatwoot": None}
+    )
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @field_validator(
+        "trusted_proxies", "cors_origins", "compliance_extra_non_business_days", mode="before"
+    )
     @classmethod
     def _split_comma_list(cls, value: Any) -> Any:
         if isinstance(value, str):

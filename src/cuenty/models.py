@@ -1,6 +1,7 @@
 """Import of every package's tables, so `Base.metadata` is complete for Alembic and tests."""
 
 from cuenty.catalog import models as catalog_models
+from cuenty.compliance import models as compliance_models
 from cuenty.identity import models as identity_models
 from cuenty.integrations.chatwoot import models as chatwoot_models
 from cuenty.inventory import models as inventory_models
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "catalog_models",
     "chatwoot_models",
+    "compliance_models",
     "idempotency",
     "identity_models",
     "inventory_models",

@@ -79,6 +79,11 @@ SERVICES: dict[str, Service] = {
             3007,
             ("/v1/compliance",),
             "Derechos ARCO, consentimientos, avisos de privacidad y auditoría (LFPDPPP 2025)",
+            routers=(
+                "cuenty.compliance.endpoints:requests_router",
+                "cuenty.compliance.endpoints:consents_router",
+                "cuenty.compliance.endpoints:oversight_router",
+            ),
         ),
         Service(
             "admin",

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
+from cuenty.cli.compliance import compliance_app
 from cuenty.cli.identity import dev_app, keys_app
 from cuenty.cli.inventory import rotate_credentials
 from cuenty.cli.jobs import jobs_app
@@ -29,6 +30,7 @@ keys_app.command("rotate-credentials")(rotate_credentials)
 app.add_typer(keys_app, name="keys")
 app.add_typer(dev_app, name="dev")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(compliance_app, name="compliance")
 app.command("worker")(worker)
 
 

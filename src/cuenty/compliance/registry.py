@@ -1,0 +1,115 @@
+"""Registry of personal data: each package that stores personal data declares how to
+export, rectify, block and suppress it, and how long a law makes it keep the data.
+
+    @compliance.personal_data("identity")
+    class IdentityData:
+        async def export(self, session, user_id) -> dict: ...
+        async def block(self, session, user_id) -> None: ...
+        async def suppress(self, session, user_id) -> None: ...
+
+Packages declare their handlers in a `personal_data.py` module, which
+`load_personal_data_modules()` imports, as the job system does with `tasks.py`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cuenty.config import Settings
+
+
+class PersonalDataSource(Protocol):
+    """Interface of a personal data handler; a handler may also define `rectify`."""
+
+    async def export(self, session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]: ...
+
+    async def block(self, session: AsyncSession, user_id: uuid.UUID) -> None: ...
+
+    async def suppress(self, session: AsyncSession, user_id: uuid.UUID) -> None: ...
+
+
+@dataclass(frozen=True)
+class Category:
+    """A registered category of personal data and its retention duty."""
+
+    name: str
+    source: PersonalDataSource
+    # How long the data stay blocked after a cancellation before suppression; None means
+    # "suppress when the grace period ends".
+    retention: timedelta | None = None
+    retention_reason: str | None = None
+    # Fiscal records: kept for `compliance_fiscal_retention_years` (Código Fiscal de la
+    # Federación, art. 30), which overrides `retention`.
+    fiscal: bool = False
+    # Fields of the export that a rectification may change, with the handler's `rectify`.
+    rectifiable_fields: frozenset[str] = frozenset()
+
+    def retention_for(self, settings: Settings) -> timedelta | None:
+        if self.fiscal:
+            return timedelta(days=365 * settings.compliance_fiscal_retention_years)
+        return self.retention
+
+    async def rectify(
+        self, session: AsyncSession, user_id: uuid.UUID, changes: dict[str, Any]
+    ) -> dict[str, tuple[Any, Any]]:
+        """Apply changes and return {field: (old, new)}; only for rectifiable categories."""
+        rectify = getattr(self.source, "rectify", None)
+        if rectify is None:
+            raise LookupError(f"category {self.name!r} accepts no rectification")
+        result: dict[str, tuple[Any, Any]] = await rectify(session, user_id, changes)
+        return result
+
+
+_categories: dict[str, Category] = {}
+
+
+def personal_data(
+    name: str,
+    *,
+    retention: timedelta | None = None,
+    retention_reason: str | None = None,
+    fiscal: bool = False,
+    rectifiable_fields: frozenset[str] = frozenset(),
+) -> Callable[[type], type]:
+    """Register a class whose instance exports, blocks and suppresses one category."""
+
+    def register(cls: type) -> type:
+        existing = _categories.get(name)
+        if existing is not None and type(existing.source) is not cls:
+            raise ValueError(f"personal data category {name!r} is already registered")
+        _categories[name] = Category(
+            name, cls(), retention, retention_reason, fiscal, frozenset(rectifiable_fields)
+        )
+        return cls
+
+    return register
+
+
+def categories() -> list[Category]:
+    """Return the registered categories, after importing every `personal_data` module."""
+    load_personal_data_modules()
+    return [_categories[name] for name in sorted(_categories)]
+
+
+def category(name: str) -> Category:
+    load_personal_data_modules()
+    return _categories[name]
+
+
+def load_personal_data_modules(package: str = "cuenty") -> None:
+    root = importlib.import_module(package)
+    for module in pkgutil.iter_modules(root.__path__):
+        if not module.ispkg:
+            continue
+        name = f"{package}.{module.name}.personal_data"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)

@@ -1,0 +1,143 @@
+"""Every query of the compliance package."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cuenty.compliance.models import (
+    FINAL_STATES,
+    ConsentLog,
+    DataBlock,
+    DataRequest,
+    PrivacyNotice,
+    RequestType,
+    SecurityIncident,
+)
+
+
+async def get_request(session: AsyncSession, request_id: uuid.UUID) -> DataRequest | None:
+    return await session.get(DataRequest, request_id)
+
+
+async def count_requests_in_year(session: AsyncSession, year: int) -> int:
+    pattern = f"ARCO-{year}-%"
+    count = await session.scalar(
+        select(func.count()).select_from(DataRequest).where(DataRequest.folio.like(pattern))
+    )
+    return int(count or 0)
+
+
+def requests_query(
+    *,
+    state: str | None = None,
+    request_type: str | None = None,
+    user_id: uuid.UUID | None = None,
+    assigned_to: uuid.UUID | None = None,
+    due_on_or_before: date | None = None,
+    open_only: bool = False,
+) -> Select[tuple[DataRequest]]:
+    statement = select(DataRequest)
+    if state:
+        statement = statement.where(DataRequest.state == state)
+    if request_type:
+        statement = statement.where(DataRequest.request_type == request_type)
+    if user_id:
+        statement = statement.where(DataRequest.user_id == user_id)
+    if assigned_to:
+        statement = statement.where(DataRequest.assigned_to == assigned_to)
+    if open_only or due_on_or_before is not None:
+        statement = statement.where(DataRequest.state.not_in(FINAL_STATES))
+    if due_on_or_before is not None:
+        statement = statement.where(_pending_due() <= due_on_or_before)
+    return statement
+
+
+def _pending_due():  # type: ignore[no-untyped-def]
+    """The deadline a request is working towards: execution once answered, else the answer."""
+    return func.coalesce(DataRequest.execution_due, DataRequest.answer_due)
+
+
+async def active_oppositions(session: AsyncSession, user_id: uuid.UUID) -> list[DataRequest]:
+    rows = await session.scalars(
+        select(DataRequest).where(
+            DataRequest.user_id == user_id,
+            DataRequest.request_type == RequestType.OPPOSITION.value,
+            DataRequest.state.not_in(("refused", "withdrawn")),
+        )
+    )
+    return list(rows)
+
+
+async def user_is_blocked(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(DataBlock.id)
+        .where(DataBlock.user_id == user_id, DataBlock.lifted_at.is_(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def blocks_of_request(session: AsyncSession, request_id: uuid.UUID) -> list[DataBlock]:
+    rows = await session.scalars(
+        select(DataBlock).where(DataBlock.request_id == request_id).order_by(DataBlock.category)
+    )
+    return list(rows)
+
+
+async def requests_with_due_blocks(session: AsyncSession, now: datetime) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(DataBlock.request_id)
+        .where(
+            DataBlock.suppress_after <= now,
+            DataBlock.suppressed_at.is_(None),
+            DataBlock.lifted_at.is_(None),
+        )
+        .distinct()
+    )
+    return list(rows)
+
+
+async def latest_consent(
+    session: AsyncSession, user_id: uuid.UUID, purpose: str
+) -> ConsentLog | None:
+    return await session.scalar(
+        select(ConsentLog)
+        .where(ConsentLog.user_id == user_id, ConsentLog.purpose == purpose)
+        .order_by(ConsentLog.id.desc())
+        .limit(1)
+    )
+
+
+async def consent_history(session: AsyncSession, user_id: uuid.UUID) -> list[ConsentLog]:
+    rows = await session.scalars(
+        select(ConsentLog).where(ConsentLog.user_id == user_id).order_by(ConsentLog.id)
+    )
+    return list(rows)
+
+
+async def notices_of_type(
+    session: AsyncSession, notice_type: str, language: str = "es-MX"
+) -> list[PrivacyNotice]:
+    rows = await session.scalars(
+        select(PrivacyNotice).where(
+            PrivacyNotice.notice_type == notice_type, PrivacyNotice.language == language
+        )
+    )
+    return sorted(rows, key=lambda notice: notice.version_key)
+
+
+async def notices_with_version(session: AsyncSession, version: str) -> list[PrivacyNotice]:
+    rows = await session.scalars(select(PrivacyNotice).where(PrivacyNotice.version == version))
+    return list(rows)
+
+
+async def get_incident(session: AsyncSession, incident_id: uuid.UUID) -> SecurityIncident | None:
+    return await session.get(SecurityIncident, incident_id)
+
+
+def incidents_query() -> Select[tuple[SecurityIncident]]:
+    return select(SecurityIncident)

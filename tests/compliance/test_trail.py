@@ -1,0 +1,151 @@
+"""The audit trail's hash chain: it verifies, detects edited and removed rows, survives
+suppression, and chains identity's security log."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from typer.testing import CliRunner
+
+from cuenty.compliance import tasks, trail
+from cuenty.compliance.models import AuditTrail
+from cuenty.kit.clock import utc_now
+from tests.compliance.helpers import customer
+
+KEY = "clave-de-prueba"
+
+
+async def _three_rows(session: AsyncSession, subject: uuid.UUID) -> list[AuditTrail]:
+    actor = trail.Actor(ip_address="189.203.1.10", user_agent="Navegador/1.0")
+    return [
+        await trail.record(
+            session,
+            KEY,
+            f"test.action_{number}",
+            actor=actor,
+            subject_user_id=subject,
+            new_values={"telefono": "+52 55 1234 5678", "step": number},
+        )
+        for number in range(3)
+    ]
+
+
+async def test_chain_verifies(app: FastAPI) -> None:
+    async with app.state.session_factory() as session, session.begin():
+        await _three_rows(session, uuid.uuid4())
+    async with app.state.session_factory() as session:
+        assert await trail.verify(session, KEY) == []
+
+
+async def test_values_are_masked(app: FastAPI) -> None:
+    async with app.state.session_factory() as session, session.begin():
+        rows = await _three_rows(session, uuid.uuid4())
+    assert rows[0].new_values is not None
+    assert "1234 5678" not in str(rows[0].new_values["telefono"])
+
+
+async def test_edited_row_is_detected(app: FastAPI) -> None:
+    async with app.state.session_factory() as session, session.begin():
+        rows = await _three_rows(session, uuid.uuid4())
+        await session.execute(
+            update(AuditTrail).where(AuditTrail.id == rows[1].id).values(action="test.innocent")
+        )
+    async with app.state.session_factory() as session:
+        breaks = await trail.verify(session, KEY)
+    assert [(item.row_id, item.problem) for item in breaks] == [(rows[1].id, "row_changed")]
+
+
+async def test_edited_personal_value_is_detected(app: FastAPI) -> None:
+    async with app.state.session_factory() as session, session.begin():
+        rows = await _three_rows(session, uuid.uuid4())
+        await session.execute(
+            update(AuditTrail).where(AuditTrail.id == rows[0].id).values(ip_address="10.0.0.1")
+        )
+    async with app.state.session_factory() as session:
+        breaks = await trail.verify(session, KEY)
+    assert [item.problem for item in breaks] == ["personal_values_changed"]
+
+
+async def test_deleted_row_is_detected(app: FastAPI) -> None:
+    async with app.state.session_factory() as session, session.begin():
+        rows = await _three_rows(session, uuid.uuid4())
+        await session.execute(delete(AuditTrail).where(AuditTrail.id == rows[1].id))
+    async with app.state.session_factory() as session:
+        breaks = await trail.verify(session, KEY)
+    assert [(item.row_id, item.problem) for item in breaks] == [
+        (rows[2].id, "previous_row_missing_or_changed")
+    ]
+
+
+async def test_suppression_keeps_chain_valid(app: FastAPI) -> None:
+    subject = uuid.uuid4()
+    async with app.state.session_factory() as session, session.begin():
+        await _three_rows(session, subject)
+        changed = await trail.suppress_subject(session, subject, utc_now())
+    async with app.state.session_factory() as session:
+        row = await session.get(AuditTrail, 1) or (await _first(session))
+        breaks = await trail.verify(session, KEY)
+    assert changed == 3
+    assert row.ip_address is None
+    assert breaks == []
+
+
+async def test_security_log_is_chained(client: httpx.AsyncClient, app: FastAPI) -> None:
+    await customer(client, "ana@example.com")
+    key = app.state.settings.secret("secret_key")
+    async with app.state.session_factory() as session, session.begin():
+        first = await tasks.chain_identity_events(session, key)
+    async with app.state.session_factory() as session, session.begin():
+        second = await tasks.chain_identity_events(session, key)
+    async with app.state.session_factory() as session:
+        breaks = await trail.verify(session, key)
+    assert first >= 1
+    assert second == 0
+    assert breaks == []
+
+
+async def test_cli_reports_tampering(app: FastAPI) -> None:
+    from cuenty.cli.main import app as cli
+
+    async with app.state.session_factory() as session, session.begin():
+        rows = await _three_rows(session, uuid.uuid4())
+    runner = CliRunner()
+    url = str(app.state.settings.database_url)
+    env = {"CUENTY_DATABASE_URL": url, "CUENTY_SECRET_KEY": KEY}
+    command = ["compliance", "verify-audit"]
+    # The command runs its own event loop, so it runs in a thread beside the test's loop.
+    clean = await asyncio.to_thread(runner.invoke, cli, command, env=env)
+    assert clean.exit_code == 0, clean.output
+    async with app.state.session_factory() as session, session.begin():
+        await session.execute(
+            update(AuditTrail).where(AuditTrail.id == rows[0].id).values(resource_id="x")
+        )
+    tampered = await asyncio.to_thread(runner.invoke, cli, command, env=env)
+    assert tampered.exit_code == 1
+
+
+async def _first(session: AsyncSession) -> AuditTrail:
+    from sqlalchemy import select
+
+    row = await session.scalar(select(AuditTrail).order_by(AuditTrail.id).limit(1))
+    assert row is not None
+    return row
+
+
+async def test_rechaining_without_key_is_detected(app: FastAPI) -> None:
+    async with app.state.session_factory() as session, session.begin():
+        rows = await _three_rows(session, uuid.uuid4())
+        rows[1].action = "test.innocent"
+        previous = rows[0].row_hash
+        for row in rows[1:]:
+            row.prev_hash = previous
+            row.row_hash = trail.row_hash("clave-adivinada", row)
+            previous = row.row_hash
+    async with app.state.session_factory() as session:
+        breaks = await trail.verify(session, KEY)
+    assert {item.row_id for item in breaks} == {rows[1].id, rows[2].id}
