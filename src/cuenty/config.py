@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     notifications_max_per_hour: int = Field(default=6, ge=1)
     notifications_quiet_start_hour: int = Field(default=21, ge=0, le=23)
     notifications_quiet_end_hour: int = Field(default=8, ge=0, le=23)
-    notifications_marketing_consent: str = "permissive"
+    notifications_marketing_consent: str = "compliance"
     provider_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     meta_whatsapp_api_url: str = "https://graph.facebook.com/v21.0"
     meta_whatsapp_phone_number_id: str | None = None

@@ -1,4 +1,5 @@
-"""Demo data for the embedded mode: staff of every role and a few customers across Mexico.
+"""Demo data for the embedded mode: staff of every role, a few customers across Mexico, and
+the demo catalog with stock (`cuenty.demo_commerce`).
 
 Loading is idempotent: a user whose email already exists is left as it is.
 """
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.config import Settings
+from cuenty.demo_commerce import load_demo_catalog, load_demo_stock
 from cuenty.identity.models import Role, User
 from cuenty.kit.security import hash_password, verify_password
 
@@ -58,7 +60,8 @@ async def admin_password_matches(session: AsyncSession, settings: Settings) -> b
 
 
 async def load_demo_data(session: AsyncSession, settings: Settings) -> int:
-    """Insert the demo users that are missing and return how many were added."""
+    """Insert the demo users, services, plans and stock that are missing; return how many
+    users were added."""
     if settings.is_production:
         raise DemoRefusedError("demo data is never loaded in production mode")
 
@@ -81,5 +84,7 @@ async def load_demo_data(session: AsyncSession, settings: Settings) -> int:
         )
         added += 1
     await session.flush()
+    await load_demo_catalog(session)
+    await load_demo_stock(session, settings.secret("encryption_key"))
     log.info("demo.loaded", users_added=added)
     return added

@@ -7,6 +7,7 @@ it is, and stock is added only to services that have none.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,6 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.catalog.models import Bundle, BundlePlan, CatalogService, Plan, Promotion
+from cuenty.inventory import service as inventory
+from cuenty.inventory.models import ServiceAccount
+from cuenty.inventory.rules import ProfileSpec
 
 log = structlog.get_logger(__name__)
 
@@ -158,3 +162,39 @@ async def _load_promotion(session: AsyncSession) -> None:
             per_customer_limit=1,
         )
     )
+
+
+async def load_demo_stock(session: AsyncSession, master_key: str) -> int:
+    """Add STOCK_PER_SERVICE accounts to each demo service that has none; return how many.
+
+    The logins are at the reserved `example.com` domain and the passwords random, so demo
+    credentials never name a real account.
+    """
+    added = 0
+    for demo in DEMO_SERVICES:
+        service = await session.scalar(
+            select(CatalogService).where(CatalogService.name == demo.name)
+        )
+        if service is None or await session.scalar(
+            select(ServiceAccount.id).where(ServiceAccount.service_id == service.id).limit(1)
+        ):
+            continue
+        slug = demo.name.lower().replace("+", "plus").replace(" ", "")
+        for number in range(1, STOCK_PER_SERVICE + 1):
+            profiles = [
+                ProfileSpec(name=f"Perfil {position}", pin=f"{secrets.randbelow(10_000):04d}")
+                for position in range(1, demo.profiles + 1)
+            ]
+            await inventory.add_account(
+                session,
+                master_key,
+                inventory.NewAccount(
+                    service=service,
+                    login=f"{slug}.demo{number}@example.com",
+                    password=secrets.token_urlsafe(12),
+                    profiles=profiles,
+                ),
+            )
+            added += 1
+    log.info("demo.stock_loaded", accounts_added=added)
+    return added

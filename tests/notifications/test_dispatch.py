@@ -211,9 +211,26 @@ async def test_marketing_sent_with_consent(factory: Any) -> None:
         context={"title": "Promoción", "message": "2x1 en Spotify"},
     )
 
-    await deliver(factory, notification_id, providers)
+    settings = quiet_settings(notifications_marketing_consent="permissive")
+    await deliver(factory, notification_id, providers, settings=settings)
 
     assert (await stored(factory, notification_id)).status == "sent"
+
+
+async def test_default_backend_needs_a_consent_record(factory: Any) -> None:
+    user = await add_user(factory, phone=PHONE)
+    providers = scripted_providers()
+    notification_id = await queue(
+        factory,
+        user.id,
+        template="staff_message",
+        purpose="marketing",
+        context={"title": "Promoción", "message": "2x1 en Spotify"},
+    )
+
+    await deliver(factory, notification_id, providers, settings=quiet_settings())
+
+    assert (await stored(factory, notification_id)).status == "suppressed"
 
 
 async def test_transactional_ignores_consent_backend(factory: Any) -> None:

@@ -1,9 +1,10 @@
 """Marketing consent: whether a user may receive a message of a purpose. Transactional and
 security messages always go; marketing goes only when the consent backend allows it.
 
-The backend is chosen by `CUENTY_NOTIFICATIONS_MARKETING_CONSENT`. "permissive" (development)
-allows every user; "deny" allows none. The compliance package registers the backend that reads
-consents and oppositions with `register_backend`.
+The backend is chosen by `CUENTY_NOTIFICATIONS_MARKETING_CONSENT`. "compliance", the
+default, reads the consent and opposition records of the compliance package; "permissive"
+(development) allows every user; "deny" allows none. Other backends can be added with
+`register_backend`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,17 @@ class DenyAllConsent:
         return False
 
 
+class ComplianceConsent:
+    """Backend of the privacy records: a valid marketing consent and no opposition."""
+
+    async def allows(self, session: AsyncSession, user_id: uuid.UUID, purpose: str) -> bool:
+        from cuenty.compliance import consents
+
+        return await consents.allows(session, user_id, purpose)
+
+
 _backends: dict[str, MarketingConsent] = {
+    "compliance": ComplianceConsent(),
     "permissive": PermissiveConsent(),
     "deny": DenyAllConsent(),
 }

@@ -13,6 +13,7 @@ from cuenty.kit import jobs
 from cuenty.kit.clock import utc_now
 from cuenty.kit.db import transaction
 from cuenty.orders.settings import payment_window
+from cuenty.subscriptions import messaging  # noqa: F401 - registers the message loaders
 from cuenty.subscriptions.fulfilment import resume_waiting
 from cuenty.subscriptions.lifecycle import sweep
 from cuenty.subscriptions.models import Subscription
