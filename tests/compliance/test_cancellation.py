@@ -199,7 +199,9 @@ async def test_suppression_is_audited_and_replayable(
                 AuditTrail.subject_user_id == ana_id,
             )
         )
-    assert suppressed == 2
+    # One audit row per category suppressed once, despite three runs; fiscal ones stay
+    # blocked for their retention period instead.
+    assert suppressed == len([item for item in registry.categories() if not item.fiscal])
 
 
 async def _login_headers(client: httpx.AsyncClient) -> dict[str, str]:
