@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fpdf import FPDF
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.compliance import registry
 from cuenty.config import Settings
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 SECTION_TITLES_ES = {
     "identity": "Perfil, sesiones y eventos de seguridad",
@@ -43,6 +45,10 @@ async def collect(
 
 
 def render_pdf(document: dict[str, Any], settings: Settings, folio: str) -> bytes:
+    # fpdf2 and Pillow add about 20 MiB to an API worker (bench/worker_rss.py), so they load
+    # only when a PDF is made.
+    from fpdf import FPDF
+
     pdf = FPDF(format="Letter")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
@@ -68,6 +74,8 @@ def render_pdf(document: dict[str, Any], settings: Settings, folio: str) -> byte
 
 
 def render_report_pdf(report: dict[str, Any]) -> bytes:
+    from fpdf import FPDF
+
     pdf = FPDF(format="Letter")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
