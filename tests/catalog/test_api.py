@@ -143,7 +143,7 @@ async def test_bad_plan_stores_nothing(client: httpx.AsyncClient) -> None:
     assert listed.json()[0]["plans"] == []
 
 
-async def test_error_is_spanish_by_default_and_english_on_request(
+async def test_error_language_follows_request(
     client: httpx.AsyncClient,
 ) -> None:
     headers = await operations(client)

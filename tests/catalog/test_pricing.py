@@ -17,7 +17,7 @@ def line(price: str, quantity: int = 1, *, includes_iva: bool = True, cost: str 
     return LineInput(D(price), includes_iva, quantity, D(cost))
 
 
-def test_price_with_iva_inside_is_split_into_subtotal_and_iva() -> None:
+def test_price_with_iva_is_split() -> None:
     amounts = price_order([line("70.00")])
     assert amounts.subtotal == D("60.34")
     assert amounts.iva == D("9.66")

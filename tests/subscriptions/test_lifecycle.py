@@ -99,9 +99,7 @@ async def test_reminder_kind_by_days_left(
     assert await reminders(app) == [kind]
 
 
-async def test_reminder_is_sent_once_when_the_sweep_runs_twice(
-    app: FastAPI, catalog: Catalog
-) -> None:
+async def test_reminder_sent_once_per_kind(app: FastAPI, catalog: Catalog) -> None:
     await running_subscription(app, catalog, timedelta(days=3))
     await sweep(app, NOON)
     await sweep(app, NOON + timedelta(hours=1))
@@ -197,9 +195,7 @@ async def test_renewal_keeps_the_same_account(app: FastAPI, catalog: Catalog) ->
     assert after.state == "active"
 
 
-async def test_renewal_paid_after_the_end_starts_a_new_period(
-    app: FastAPI, catalog: Catalog
-) -> None:
+async def test_late_renewal_starts_new_period(app: FastAPI, catalog: Catalog) -> None:
     subscription_id = await running_subscription(app, catalog, timedelta(days=4))
     await sweep(app, NOON)
     later = NOON + timedelta(days=6)

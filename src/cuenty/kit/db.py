@@ -70,12 +70,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def created_at_column() -> Mapped[datetime]:
-    """A `created_at` column set by the application, with a database default for raw inserts."""
+    """Declare a `created_at` column set by the application, with a database default for raw
+    inserts."""
     return mapped_column(UTCDateTime, default=utc_now, server_default=func.now())
 
 
 def updated_at_column() -> Mapped[datetime]:
-    """An `updated_at` column refreshed on every ORM update."""
+    """Declare an `updated_at` column that every ORM update refreshes."""
     return mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now, server_default=func.now())
 
 

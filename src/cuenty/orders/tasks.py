@@ -43,8 +43,8 @@ jobs.periodic(EXPIRE_JOB, "*/10 * * * *")
 
 @resource_renderer("order")
 async def render_order(session: AsyncSession, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Webhook `data` of order events: the order as its owner sees it, without cost or
-    profit; the event's own fields when they name no existing order."""
+    """Render the webhook `data` of order events: the order as its owner sees it, without
+    cost or profit. Events that name no existing order keep their own fields."""
     order_id = data.get("orderId")
     order = await session.get(Order, uuid.UUID(str(order_id))) if order_id else None
     if order is None:

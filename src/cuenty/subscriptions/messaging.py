@@ -1,6 +1,5 @@
-"""What the notifications and Chatwoot integrations learn about subscriptions: the
-credentials message, read at send time, and the customer's status summary (never
-credentials)."""
+"""Subscription data for the notifications and Chatwoot integrations: the credentials
+message, read at send time, and the customer's status summary, which never has credentials."""
 
 from __future__ import annotations
 
