@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
+from cuenty.catalog.models import CatalogService
 from cuenty.cli.main import app
+from cuenty.demo_commerce import DEMO_SERVICES
+from cuenty.kit.db import create_engine
 
 runner = CliRunner()
 
@@ -39,6 +44,43 @@ def test_demo_load_if_empty_loads_once(sqlite_env: Path) -> None:
     assert "7 user(s) added" in first.output
     assert "nothing loaded" in second.output
     assert "admin@cuenty.mx" in second.output
+
+
+async def _catalog_size(path: Path, *statements: str) -> int:
+    """Run `statements`, then count the catalog's services, on the CLI's database file."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as connection:
+        for statement in statements:
+            await connection.execute(text(statement))
+        count = await connection.scalar(select(func.count()).select_from(CatalogService))
+    await engine.dispose()
+    return int(count or 0)
+
+
+def test_demo_if_empty_adds_catalog_to_older_database(sqlite_env: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["demo", "load", "--if-empty"])
+    # A database from before the catalog existed: users, but no services or stock.
+    emptied = asyncio.run(
+        _catalog_size(
+            sqlite_env,
+            *(
+                f"DELETE FROM {table}"
+                for table in (
+                    "catalog_promotions",
+                    "catalog_bundle_plans",
+                    "catalog_bundles",
+                    "inventory_profiles",
+                    "inventory_accounts",
+                    "catalog_plans",
+                    "catalog_services",
+                )
+            ),
+        )
+    )
+    runner.invoke(app, ["demo", "load", "--if-empty"])
+    assert emptied == 0
+    assert asyncio.run(_catalog_size(sqlite_env)) == len(DEMO_SERVICES)
 
 
 def test_serve_rejects_unknown_service(sqlite_env: Path) -> None:

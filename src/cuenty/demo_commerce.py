@@ -97,6 +97,10 @@ DEMO_PROMOTION = "BIENVENIDA"
 STOCK_PER_SERVICE = 3
 
 
+async def catalog_is_empty(session: AsyncSession) -> bool:
+    return await session.scalar(select(CatalogService.id).limit(1)) is None
+
+
 async def load_demo_catalog(session: AsyncSession) -> int:
     """Insert the demo services and their plans that are missing; return how many services."""
     added = 0

@@ -142,6 +142,7 @@ async def _load_demo(if_empty: bool) -> tuple[int | None, bool]:
     """Load the demo users; return how many were added (None if skipped) and whether the
     configured demo password signs the admin in."""
     from cuenty.demo import admin_password_matches, database_is_empty, load_demo_data
+    from cuenty.demo_commerce import catalog_is_empty, load_demo_catalog, load_demo_stock
     from cuenty.kit.db import create_engine, create_session_factory, transaction
 
     settings = get_settings()
@@ -151,6 +152,10 @@ async def _load_demo(if_empty: bool) -> tuple[int | None, bool]:
             added = None
             if not if_empty or await database_is_empty(session):
                 added = await load_demo_data(session, settings)
+            elif await catalog_is_empty(session):
+                # A database made before the catalog existed gets the demo catalog once.
+                await load_demo_catalog(session)
+                await load_demo_stock(session, settings.secret("encryption_key"))
             return added, await admin_password_matches(session, settings)
     finally:
         await engine.dispose()
