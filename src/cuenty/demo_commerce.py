@@ -185,8 +185,12 @@ async def load_demo_stock(session: AsyncSession, master_key: str) -> int:
             continue
         slug = demo.name.lower().replace("+", "plus").replace(" ", "")
         for number in range(1, STOCK_PER_SERVICE + 1):
+            # A seat of a service without profiles (Spotify, Canva) has no PIN.
             profiles = [
-                ProfileSpec(name=f"Perfil {position}", pin=f"{secrets.randbelow(10_000):04d}")
+                ProfileSpec(
+                    name=f"Perfil {position}",
+                    pin=f"{secrets.randbelow(10_000):04d}" if demo.profiles > 1 else None,
+                )
                 for position in range(1, demo.profiles + 1)
             ]
             await inventory.add_account(

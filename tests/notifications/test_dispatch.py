@@ -376,7 +376,9 @@ async def test_credentials_masked_in_log_and_dev_table(factory: Any) -> None:
     assert dev.recipient == PHONE
 
 
-async def test_missing_loader_fails_loudly(factory: Any) -> None:
+async def test_missing_loader_fails_loudly(factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The subscriptions package registers the real loader when it is imported; hide it.
+    monkeypatch.setitem(loaders._loaders, "credentials_delivered", [])
     user = await add_user(factory, phone=PHONE)
     notification_id = await queue(
         factory, user.id, template="credentials_delivered", context={"subscriptionId": "s-1"}

@@ -270,3 +270,48 @@ async def test_customer_cannot_confirm_payment(client: httpx.AsyncClient, catalo
 async def test_anonymous_cannot_order(client: httpx.AsyncClient, catalog: Catalog) -> None:
     response = await place(client, {}, item(catalog.spotify_month))
     assert response.status_code == 401
+
+
+async def test_customer_limit_counts_unpaid_orders(
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    await add_promotion(app, per_customer_limit=1)
+    headers = await person(client, "ana@example.com")
+    first = await place(client, headers, item(catalog.netflix_profile), code="BUENFIN")
+    second = await place(client, headers, item(catalog.netflix_profile), code="BUENFIN")
+    assert first.status_code == 201
+    assert second.json()["errors"][0]["code"] == "promotion_customer_limit"
+
+
+async def test_cancelled_order_frees_the_customer_limit(
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    await add_promotion(app, per_customer_limit=1)
+    headers = await person(client, "ana@example.com")
+    first = await place(client, headers, item(catalog.netflix_profile), code="BUENFIN")
+    await client.post(f"/v1/orders/{first.json()['id']}/cancel", headers=headers)
+    again = await place(client, headers, item(catalog.netflix_profile), code="BUENFIN")
+    assert again.status_code == 201
+
+
+async def test_customer_does_not_see_staff_reasons(
+    client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    ana = await person(client, "ana@example.com")
+    order = (await place(client, ana, item(catalog.spotify_month))).json()
+    staff = await person(client, "mariana@cuenty.mx", "operations")
+    await client.post(
+        f"/v1/orders/{order['id']}/confirm-payment", json={"reason": "folio 123"}, headers=staff
+    )
+    seen = await client.get(f"/v1/orders/{order['id']}", headers=ana)
+    assert [step.get("reason") for step in seen.json()["history"]] == [None, None]
+
+
+async def test_state_names_are_translated_in_errors(
+    client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    ana = await person(client, "ana@example.com")
+    order = (await place(client, ana, item(catalog.spotify_month))).json()
+    await client.post(f"/v1/orders/{order['id']}/cancel", headers=ana)
+    again = await client.post(f"/v1/orders/{order['id']}/cancel", headers=ana)
+    assert again.json()["detail"] == "El pedido ya está cancelado."

@@ -1,8 +1,9 @@
 """Promotion codes: administration, the checks an order must pass, and counting paid uses.
 
-A code is matched without case. A use counts only when its order is paid; pending orders do
-not hold one, so while several orders with the last remaining use wait for payment, each of
-them that gets paid keeps its discount (the customer was shown that total).
+A code is matched without case. A use counts toward the maximum only when its order is paid;
+pending orders do not hold one, so while several orders with the last remaining use wait for
+payment, each of them that gets paid keeps its discount (the customer was shown that total).
+The per-customer limit counts the customer's unpaid orders too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from cuenty.kit.errors import ValidationFailedError
 from cuenty.kit.i18n import N_
 from cuenty.kit.money import format_mxn
 from cuenty.kit.validation import FieldError
+from cuenty.orders.models import Order, OrderState
 
 FIELD = "#/promotionCode"
 
@@ -103,10 +105,19 @@ async def check_for_order(
 
 
 async def uses_by(session: AsyncSession, promotion_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """The customer's orders with this promotion that are paid or still waiting for payment.
+
+    Unlike the overall count, the per-customer limit includes unpaid orders, so one customer
+    cannot place several unpaid orders with a once-per-customer code and pay them all.
+    """
     count = await session.scalar(
         select(func.count())
-        .select_from(PromotionUse)
-        .where(PromotionUse.promotion_id == promotion_id, PromotionUse.user_id == user_id)
+        .select_from(Order)
+        .where(
+            Order.promotion_id == promotion_id,
+            Order.user_id == user_id,
+            Order.state.not_in([OrderState.CANCELLED.value, OrderState.EXPIRED.value]),
+        )
     )
     return int(count or 0)
 

@@ -24,6 +24,11 @@ def N_(message: str) -> str:
     return message
 
 
+class Label(str):
+    """A message id passed as a placeholder value, translated with the message that holds
+    it; for words such as state names inside a sentence."""
+
+
 def negotiate_locale(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
     """Pick es-MX or en from an Accept-Language header, honouring q-values."""
     if not accept_language:
@@ -45,9 +50,14 @@ def negotiate_locale(accept_language: str | None, default: str = DEFAULT_LOCALE)
 
 def translate(locale: str, message: str, **params: Any) -> str:
     """Translate a message id into the locale and fill its `{named}` placeholders."""
-    text = _translations(_catalog_folder_name(locale)).gettext(message)
+    catalog = _translations(_catalog_folder_name(locale))
+    text = catalog.gettext(message)
+    values = {
+        key: catalog.gettext(value) if isinstance(value, Label) else value
+        for key, value in params.items()
+    }
     # A placeholder without a value prints as "-" rather than failing the error response.
-    return text.format_map(_DefaultParams(params))
+    return text.format_map(_DefaultParams(values))
 
 
 class _DefaultParams(dict[str, Any]):

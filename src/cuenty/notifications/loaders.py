@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 ContextLoader = Callable[[AsyncSession, dict[str, Any]], Awaitable[dict[str, Any]]]
 
-_loaders: dict[str, ContextLoader] = {}
+# The last loader registered for a template is the one used; `unregister` removes it and
+# brings back the one before, so a test's fake loader never removes a package's real one.
+_loaders: dict[str, list[ContextLoader]] = {}
 
 
 class MissingContextLoaderError(LookupError):
@@ -26,24 +28,31 @@ LOADED_TEMPLATES = frozenset({"credentials_delivered"})
 
 
 def context_loader(template: str) -> Callable[[ContextLoader], ContextLoader]:
-    """Register the loader of a template; registering another one replaces it (tests do)."""
+    """Register the loader of a template; it takes precedence over earlier ones until it is
+    unregistered."""
 
     def register(function: ContextLoader) -> ContextLoader:
-        _loaders[template] = function
+        stack = _loaders.setdefault(template, [])
+        if function not in stack:
+            stack.append(function)
         return function
 
     return register
 
 
 def unregister(template: str) -> None:
-    _loaders.pop(template, None)
+    """Remove the template's latest loader, bringing back the one registered before it."""
+    stack = _loaders.get(template)
+    if stack:
+        stack.pop()
 
 
 async def load_context(
     session: AsyncSession, template: str, context: dict[str, Any]
 ) -> dict[str, Any]:
     """Return the stored context merged with what the template's loader reads now."""
-    loader = _loaders.get(template)
+    stack = _loaders.get(template)
+    loader = stack[-1] if stack else None
     if loader is None:
         if template in LOADED_TEMPLATES:
             raise MissingContextLoaderError(f"no context loader is registered for {template!r}")

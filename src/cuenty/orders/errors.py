@@ -18,3 +18,7 @@ class InvalidTransitionError(ConflictError):
     code = "invalid_transition"
     title = N_("Not allowed in the current state")
     detail = N_("The order is {current} and cannot become {target}.")
+
+
+class AlreadyInStateError(InvalidTransitionError):
+    detail = N_("The order is already {current}.")

@@ -119,7 +119,8 @@ class OrderOut(ApiModel):
         if history is not None:
             transitions = [
                 TransitionOut.model_validate(row).model_copy(
-                    update={} if staff else {"actor_id": None}
+                    # Staff reasons are internal notes (a deposit folio, say).
+                    update={} if staff else {"actor_id": None, "reason": None}
                 )
                 for row in history
             ]

@@ -14,10 +14,21 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cuenty.kit.actor import Actor
 from cuenty.kit.clock import utc_now
-from cuenty.orders.errors import InvalidTransitionError
+from cuenty.kit.i18n import N_, Label
+from cuenty.orders.errors import AlreadyInStateError, InvalidTransitionError
 from cuenty.orders.models import Order, OrderState, OrderTransition
 
 S = OrderState
+# How each state reads inside a sentence ("the order is paid").
+STATE_LABELS: dict[str, str] = {
+    S.PENDING_PAYMENT: N_("waiting for payment"),
+    S.PAID: N_("paid"),
+    S.FULFILLING: N_("being fulfilled"),
+    S.DELIVERED: N_("delivered"),
+    S.CANCELLED: N_("cancelled"),
+    S.EXPIRED: N_("expired"),
+    S.REFUNDED: N_("refunded"),
+}
 ALLOWED: dict[OrderState, frozenset[OrderState]] = {
     S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED, S.EXPIRED}),
     S.EXPIRED: frozenset({S.PAID}),
@@ -70,8 +81,13 @@ async def move(
 
 
 def _refused(current: str, target: OrderState) -> InvalidTransitionError:
-    return InvalidTransitionError(
-        params={"current": current, "target": target.value}, extra={"currentState": current}
+    error = AlreadyInStateError if current == target.value else InvalidTransitionError
+    return error(
+        params={
+            "current": Label(STATE_LABELS[current]),
+            "target": Label(STATE_LABELS[target.value]),
+        },
+        extra={"currentState": current},
     )
 
 

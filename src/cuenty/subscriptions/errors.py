@@ -18,6 +18,10 @@ class SubscriptionStateError(ConflictError):
     detail = N_("The subscription is {current} and cannot become {target}.")
 
 
+class SubscriptionAlreadyInStateError(SubscriptionStateError):
+    detail = N_("The subscription is already {current}.")
+
+
 class RenewalNotAllowedError(ConflictError):
     code = "renewal_not_allowed"
     title = N_("Renewal not allowed")

@@ -41,6 +41,7 @@ async def credentials_context(session: AsyncSession, context: dict[str, Any]) ->
     service = await session.get(CatalogService, subscription.service_id)
     plan = await session.get(Plan, subscription.plan_id)
     master_key = _master_key()
+    with_profile = service is not None and service.profiles_per_account > 1
     found = await read_credentials(
         session, master_key, subscription.account_id, subscription.profile_id
     )
@@ -49,8 +50,8 @@ async def credentials_context(session: AsyncSession, context: dict[str, Any]) ->
         "planName": plan.name if plan else "",
         "login": found.login,
         "password": found.password,
-        "profileName": found.profile_name,
-        "pin": found.pin,
+        "profileName": found.profile_name if with_profile else None,
+        "pin": found.pin if with_profile else None,
         "endsAt": subscription.ends_at,
     }
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cuenty.catalog.models import Plan
 from cuenty.kit import jobs
 from cuenty.kit.actor import Actor
+from cuenty.kit.i18n import Label
 from cuenty.orders import service as orders
 from cuenty.orders.models import Order, OrderState
 from cuenty.subscriptions import states
@@ -22,6 +23,7 @@ from cuenty.subscriptions.errors import PlanWithdrawnError, RenewalNotAllowedErr
 from cuenty.subscriptions.models import Subscription, SubscriptionState
 from cuenty.subscriptions.periods import period_end
 from cuenty.subscriptions.settings import SubscriptionSettings
+from cuenty.subscriptions.states import STATE_LABELS
 
 RENEWABLE = {
     SubscriptionState.ACTIVE.value,
@@ -51,7 +53,8 @@ async def request_renewal(
     """Return the open renewal order, or create one; the flag says whether it is new."""
     if subscription.state not in RENEWABLE:
         raise RenewalNotAllowedError(
-            params={"current": subscription.state}, extra={"currentState": subscription.state}
+            params={"current": Label(STATE_LABELS[subscription.state])},
+            extra={"currentState": subscription.state},
         )
     existing = await open_renewal_order(session, subscription)
     if existing is not None:

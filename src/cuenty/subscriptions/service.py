@@ -4,6 +4,7 @@ customer's cancel (auto-renew off, access to the end date), staff pause and resu
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -87,7 +88,8 @@ async def pause(
     await states.move(session, subscription, S.PAUSED, actor, reason)
     remaining = (subscription.ends_at - now) if subscription.ends_at else timedelta(0)
     subscription.paused_at = now
-    subscription.paused_remaining_seconds = max(0, int(remaining.total_seconds()))
+    # Rounded up, so a pause never takes a fraction of a second from the customer.
+    subscription.paused_remaining_seconds = max(0, math.ceil(remaining.total_seconds()))
     await session.flush()
 
 

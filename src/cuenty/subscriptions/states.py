@@ -15,10 +15,20 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cuenty.kit.actor import Actor
 from cuenty.kit.clock import utc_now
-from cuenty.subscriptions.errors import SubscriptionStateError
+from cuenty.kit.i18n import N_, Label
+from cuenty.subscriptions.errors import SubscriptionAlreadyInStateError, SubscriptionStateError
 from cuenty.subscriptions.models import Subscription, SubscriptionState, SubscriptionTransition
 
 S = SubscriptionState
+# How each state reads inside a sentence ("the subscription is active").
+STATE_LABELS: dict[str, str] = {
+    S.PENDING: N_("waiting for an account"),
+    S.ACTIVE: N_("active"),
+    S.EXPIRING: N_("about to expire"),
+    S.EXPIRED: N_("ended"),
+    S.CANCELLED: N_("set not to renew"),
+    S.PAUSED: N_("paused"),
+}
 ALLOWED: dict[SubscriptionState, frozenset[SubscriptionState]] = {
     S.PENDING: frozenset({S.ACTIVE, S.EXPIRING}),
     S.ACTIVE: frozenset({S.EXPIRING, S.EXPIRED, S.CANCELLED, S.PAUSED}),
@@ -76,6 +86,11 @@ def record(
 
 
 def refused(current: str, target: SubscriptionState) -> SubscriptionStateError:
-    return SubscriptionStateError(
-        params={"current": current, "target": target.value}, extra={"currentState": current}
+    error = SubscriptionAlreadyInStateError if current == target.value else SubscriptionStateError
+    return error(
+        params={
+            "current": Label(STATE_LABELS[current]),
+            "target": Label(STATE_LABELS[target.value]),
+        },
+        extra={"currentState": current},
     )

@@ -56,7 +56,9 @@ async def render(
             principal is not None and row.user_id == principal.user_id and not principal.is_api_key
         )
         if with_credentials and owner and has_access(row, now):
-            values["credentials"] = await owner_credentials(session, row, master_key)
+            values["credentials"] = await owner_credentials(
+                session, row, master_key, with_profile=service.profiles_per_account > 1
+            )
         if principal is not None and principal.is_staff:
             views.append(
                 StaffSubscriptionOut(
@@ -72,8 +74,10 @@ async def render(
 
 
 async def owner_credentials(
-    session: AsyncSession, subscription: Subscription, master_key: str
+    session: AsyncSession, subscription: Subscription, master_key: str, *, with_profile: bool
 ) -> Credentials:
+    """Decrypt the account's access for its owner; the profile's name and PIN only for
+    services whose accounts have several profiles (a Spotify seat has none to show)."""
     from cuenty.inventory.vault import read_credentials
 
     assert subscription.account_id is not None
@@ -83,8 +87,8 @@ async def owner_credentials(
     return Credentials(
         login=found.login,
         password=found.password,
-        profile_name=found.profile_name,
-        pin=found.pin,
+        profile_name=found.profile_name if with_profile else None,
+        pin=found.pin if with_profile else None,
     )
 
 
