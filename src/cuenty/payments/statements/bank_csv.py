@@ -197,7 +197,7 @@ def _signed_amount(layout: CsvLayout, cells: dict[str, str]) -> Decimal:
 def _optional_positive(text: str) -> Decimal | None:
     amount = parse_optional_amount(text)
     if amount is not None and amount < 0:
-        raise InvalidField(N_("Invalid amount {value}: a debit or credit column holds a "
+        raise InvalidField(N_("Invalid amount {value}: the debit and credit columns must hold a "
                               "positive number."), value=text)
     return amount
 
