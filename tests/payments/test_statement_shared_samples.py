@@ -130,5 +130,6 @@ def test_ofx_sample(statements_folder: Path) -> None:
     assert statement.currency == "USD"
     assert statement.closing_balance == Decimal("200.29")
     assert [line.amount for line in statement.lines] == [Decimal("-200.00"), Decimal("-300.00")]
-    assert [line.booking_date for line in statement.lines] == [date(2005, 10, 4), date(2005, 10, 20)]
+    dates = [line.booking_date for line in statement.lines]
+    assert dates == [date(2005, 10, 4), date(2005, 10, 20)]
     assert [line.bank_reference for line in statement.lines] == ["00002", "00003"]

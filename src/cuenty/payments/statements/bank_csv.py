@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from cuenty.payments.statements.model import (
     ParsedStatement,
     RejectedLine,
     StatementFormat,
+    StatementFormatError,
     StatementLine,
     direction_of,
     with_line_keys,
@@ -80,12 +82,17 @@ def header_name(cell: str) -> str:
 
 
 def find_layout(text: str, layouts: tuple[CsvLayout, ...]) -> _Match | None:
-    """Return the layout whose header appears in the first lines of the text, if any."""
-    head = "\n".join(text.splitlines()[:HEADER_SEARCH_LINES])
+    """Return the layout whose header appears in the first rows of the text, if any.
+
+    The rows are read with the same CSV reader as the movements, so the header's row index
+    means the same thing in both passes.
+    """
+    head = text[:20000]
     for delimiter in DELIMITERS:
         if delimiter not in head:
             continue
-        for index, row in enumerate(csv.reader(io.StringIO(head), delimiter=delimiter)):
+        rows = itertools.islice(_rows(head, delimiter), HEADER_SEARCH_LINES)
+        for index, (_, row) in enumerate(rows):
             names = {header_name(cell) for cell in row}
             for layout in layouts:
                 if layout.required() <= names:
@@ -102,6 +109,7 @@ def parse_bank_csv(text: str, match: _Match) -> ParsedStatement:
     for index, (line_number, row) in enumerate(rows):
         if index == match.header_row:
             header = [header_name(cell) for cell in row]
+            _check_header(layout, header)
             continue
         if index < match.header_row or not any(cell.strip() for cell in row):
             continue
@@ -128,6 +136,15 @@ def parse_bank_csv(text: str, match: _Match) -> ParsedStatement:
         account_clabe=clabe_or_none(account),
         currency=layout.currency,
     )
+
+
+def _check_header(layout: CsvLayout, header: list[str]) -> None:
+    missing = sorted(layout.required() - set(header))
+    if missing:
+        raise StatementFormatError(
+            N_("The {format} export lacks the columns {columns}."),
+            params={"format": layout.format.value, "columns": ", ".join(missing)},
+        )
 
 
 def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:

@@ -126,10 +126,12 @@ def _parse_chunk(chunk: _Chunk, fmt: StatementFormat, rejected: list[RejectedLin
             continue
         except (ValueError, ArithmeticError, KeyError, IndexError, TypeError) as error:
             raise _corrupt(fmt, chunk.numbers[0], short_problem(error)) from error
-        if fmt is StatementFormat.MT940 and _opening(transactions.data) is None:
+        summary = transactions.data
+        balances = (_opening(summary), _closing(summary))
+        if fmt is StatementFormat.MT940 and None in balances:
             raise StatementFormatError(
-                N_("The MT940 statement starting at line {line} has no opening balance (:60F: "
-                   "or :60M:): the file is truncated or corrupt."),
+                N_("The MT940 statement starting at line {line} lacks its opening (:60F:/:60M:) "
+                   "or closing (:62F:/:62M:) balance: the file is truncated or corrupt."),
                 params={"line": chunk.numbers[0]},
             )
         return transactions
