@@ -233,3 +233,12 @@ def test_line_key_ignores_position() -> None:
     longer = (header + "01/12/2026,OTRO,,$1.00,$1.00\n" + line).encode()
 
     assert parse(short).lines[0].line_key == parse(longer).lines[1].line_key
+
+
+def test_mt940_content_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    data = MT940.replace(b":62F:", b":61:26XX011201C9,00NTRFNONREF LUCIA HERNANDEZ\n:62F:")
+
+    with caplog.at_level("DEBUG"):
+        parse(data)
+
+    assert "LUCIA" not in caplog.text

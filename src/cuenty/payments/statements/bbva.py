@@ -1,7 +1,7 @@
 """BBVA México account movement export (CSV or TXT) as CUENTY reads it.
 
-NOTE: BBVA México publishes no specification of this export, so the layout below is the one
-CUENTY implements; a file whose header differs is rejected as an unknown format.
+NOTE: no published specification of this export was found, so the layout below is the one
+CUENTY implements. A file whose header differs is rejected as an unknown format.
 
 Layout: one header row, found within the first 15 lines, with the columns
 `Fecha`, `Concepto / Referencia`, `Cargo`, `Abono` and `Saldo`, in any order and separated by

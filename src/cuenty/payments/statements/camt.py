@@ -31,7 +31,7 @@ from cuenty.payments.statements.text import (
 )
 
 # NOTE: documents are not validated against the ISO 20022 XSD, because no installable package
-# ships those schema files; each field is checked as it is read instead.
+# ships those schema files. Each field is checked as it is read instead.
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05[34])\.001\.\d{2}$")
 _CONTAINERS = {
     "camt.053": ("BkToCstmrStmt", "Stmt"),
@@ -76,6 +76,7 @@ def parse_camt(root: etree._Element, fmt: StatementFormat) -> ParsedStatement:
             N_("The {format} document has no {element} element."),
             params={"format": fmt.value, "element": f"{message}/{container}"},
         )
+
     lines: list[StatementLine] = []
     rejected: list[RejectedLine] = []
     accounts: set[str | None] = set()
@@ -90,6 +91,7 @@ def parse_camt(root: etree._Element, fmt: StatementFormat) -> ParsedStatement:
             except InvalidField as error:
                 rejected.append(RejectedLine(line_number=entry.sourceline or 0,
                                              reason=error.reason, params=error.params))
+
     single = len(accounts) == 1
     first, last = reports[0], reports[-1]
     account = next(iter(accounts)) if single else None
@@ -115,6 +117,7 @@ def _entry_line(entry: etree._Element, ns: dict[str, str], account: str | None) 
         amount = -amount
     booking = _entry_date(entry, "c:BookgDt", ns)
     value = _entry_date(entry, "c:ValDt", ns, required=False) or booking
+
     details = entry.find("c:NtryDtls/c:TxDtls", ns)
     # The counterparty of a credit is the debtor (the payer); of a debit, the creditor.
     party = "Dbtr" if indicator == "CRDT" else "Cdtr"
@@ -128,6 +131,7 @@ def _entry_line(entry: etree._Element, ns: dict[str, str], account: str | None) 
         or _text(details, f"c:RltdPties/c:{party}Acct/c:Id/c:IBAN", ns)
     )
     structured_reference = _text(details, "c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref", ns)
+
     return StatementLine(
         booking_date=booking,
         value_date=value,

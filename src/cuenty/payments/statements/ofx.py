@@ -49,12 +49,14 @@ def parse_ofx(data: bytes) -> ParsedStatement:
                                    params={"problem": short_problem(error)}) from error
     if not statements:
         raise StatementFormatError(N_("The OFX file contains no bank statement (STMTRS)."))
+
     lines: list[StatementLine] = []
     accounts = {_account_id(statement) for statement in statements}
     for statement in statements:
         account = _account_id(statement)
         for transaction in statement.banktranlist or []:
             lines.append(_to_line(transaction, statement.curdef, account))
+
     single = len(accounts) == 1
     account = next(iter(accounts)) if single else None
     ledger = getattr(statements[-1], "ledgerbal", None)
@@ -104,8 +106,8 @@ def _ofx_date(moment: datetime) -> date:
     """Return the business date of an OFX datetime.
 
     ofxtools reads a value without a time zone as UTC (the OFX default). A value at exactly
-    midnight UTC is a bank's date-only field (such as 20051004), so its own date is kept;
-    converting it to Mexico City would move it to the day before.
+    midnight UTC is a bank's date-only field (such as 20051004), so its own date is kept.
+    Converting it to Mexico City would move it to the day before.
     """
     in_utc = moment.astimezone(UTC)
     if in_utc.time() == time.min:

@@ -1,11 +1,12 @@
 """SWIFT MT940 (end-of-day statement) and MT942 (intraday report) files, read with `mt-940`.
 
-`mt940.parse` keeps only the last statement's balances when a file holds several, so the file
+`mt940.parse` keeps only the last statement's balances when a file contains several, so the file
 is split at each `:20:` and every statement is parsed on its own.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +47,10 @@ PARSER_OPTIONS = Options(
     timezone_offset=True,
     floor_limit_blank_mark=True,
 )
+# mt-940 logs every tag that fails its pattern at ERROR level together with the tag's text,
+# which contains names and account numbers. Rejections are reported through RejectedLine and
+# StatementFormatError instead, so the library's own log lines are silenced.
+logging.getLogger("mt940").setLevel(logging.CRITICAL)
 _TAG_LINE = re.compile(r"^:(\d{2}[A-Z]?):")
 # The SWIFT envelope around block 4: "{1:...}{2:O940...}{3:...}{4:" before and "-}" after.
 _BLOCK_HEADER = re.compile(r"^\{1:[^}]*\}(?:\{2:[^}]*\})?(?:\{3:(?:\{[^}]*\})*\})?\{4:")
@@ -109,9 +114,9 @@ def _split_statements(text: str) -> list[_Chunk]:
 
 def _parse_chunk(chunk: _Chunk, fmt: StatementFormat, rejected: list[RejectedLine]) -> Any:
     # A :61: movement that fails the standard pattern is tried again with the ASN Bank pattern
-    # that mt-940 ships (an IBAN in the customer reference, details on a second line); when
-    # that fails too, the movement is dropped as rejected. So the loop runs at most twice per
-    # movement line plus once.
+    # that mt-940 ships (an IBAN in the customer reference, details on a second line). When
+    # that fails too, the movement is dropped as rejected. The loop therefore runs at most
+    # twice per line plus once.
     tags: dict[int | str, Any] | None = None
     for _ in range(2 * len(chunk.lines) + 1):
         transactions = mt940.models.Transactions(tags=tags, options=PARSER_OPTIONS)
@@ -161,7 +166,7 @@ def _drop_bad_movement(chunk: _Chunk, error: RuntimeError, fmt: StatementFormat,
     first_line = value.split("\n", 1)[0]
     start = next((i for i, line in enumerate(chunk.lines) if line == f":61:{first_line}"), None)
     if not isinstance(tag, mt940.tags.Statement) or start is None:
-        raise _corrupt(fmt, chunk.numbers[0], str(error.args[0]).split(' from ')[0])
+        raise _corrupt(fmt, chunk.numbers[0], f"tag :{getattr(tag, 'id', '?')}: is not readable")
     end = start + 1
     while end < len(chunk.lines) and not _TAG_LINE.match(chunk.lines[end]):
         end += 1
@@ -223,7 +228,7 @@ def _customer_reference(data: dict[str, Any]) -> str | None:
 
 
 def _plain_date(value: date) -> date:
-    # mt-940 returns its own date subclass; the model holds plain dates.
+    # mt-940 returns its own date subclass, and the model uses plain dates.
     return date(value.year, value.month, value.day)
 
 
