@@ -126,7 +126,7 @@ def test_camt054_bad_entry_is_rejected() -> None:
     statement = parse(_sample("camt054_spei.xml"))
 
     [rejected] = statement.rejected
-    assert rejected.line_number == 47
+    assert rejected.line_number == 49
     assert "not-a-number" in rejected.message("en")
 
 
