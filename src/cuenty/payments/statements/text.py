@@ -105,7 +105,7 @@ def parse_mexican_date(text: str) -> date:
 
 
 def mexico_city_date(moment: datetime) -> date:
-    """Return the Mexico City calendar date of an instant; a naive value is taken as local."""
+    """Return the Mexico City calendar date of an instant (a naive value is Mexico City time)."""
     if moment.tzinfo is None:
         return moment.date()
     return moment.astimezone(MEXICO_CITY).date()
