@@ -1,0 +1,1 @@
+"""Payments: SPEI collection, bank statements and reconciliation of received money."""
