@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI
@@ -86,7 +87,7 @@ async def test_suppression_keeps_chain_valid(app: FastAPI) -> None:
     subject = uuid.uuid4()
     async with app.state.session_factory() as session, session.begin():
         await _three_rows(session, subject)
-        changed = await trail.suppress_subject(session, subject, utc_now())
+        changed = await trail.suppress_subject(session, KEY, subject, utc_now())
     async with app.state.session_factory() as session:
         row = await session.get(AuditTrail, 1) or (await _first(session))
         breaks = await trail.verify(session, KEY)
@@ -149,3 +150,36 @@ async def test_rechaining_without_key_is_detected(app: FastAPI) -> None:
     async with app.state.session_factory() as session:
         breaks = await trail.verify(session, KEY)
     assert {item.row_id for item in breaks} == {rows[1].id, rows[2].id}
+
+
+async def test_forged_suppression_is_detected(app: FastAPI) -> None:
+    """Someone without the key rewrites a row's values and marks it suppressed."""
+    async with app.state.session_factory() as session, session.begin():
+        rows = await _three_rows(session, uuid.uuid4())
+        await session.execute(
+            update(AuditTrail)
+            .where(AuditTrail.id == rows[1].id)
+            .values(new_values={"step": "falso"}, suppressed_at=utc_now())
+        )
+    async with app.state.session_factory() as session:
+        breaks = await trail.verify(session, KEY)
+    problems = {item.problem for item in breaks if item.row_id == rows[1].id}
+    assert "suppressed_row_has_personal_values" in problems
+    assert "suppression_not_sealed" in problems
+
+
+async def test_suppressed_at_edit_is_detected(app: FastAPI) -> None:
+    subject = uuid.uuid4()
+    async with app.state.session_factory() as session, session.begin():
+        rows = await _three_rows(session, subject)
+        await trail.suppress_subject(session, KEY, subject, utc_now())
+        await session.execute(
+            update(AuditTrail)
+            .where(AuditTrail.id == rows[0].id)
+            .values(suppressed_at=datetime(2020, 1, 1, tzinfo=UTC))
+        )
+    async with app.state.session_factory() as session:
+        breaks = await trail.verify(session, KEY)
+    assert [(item.row_id, item.problem) for item in breaks] == [
+        (rows[0].id, "suppression_not_sealed")
+    ]

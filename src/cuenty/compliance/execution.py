@@ -156,7 +156,7 @@ async def suppress_block(
     await registry.category(block.category).source.suppress(session, request.user_id)
     block.suppressed_at = ctx.now
     if block.category == "identity":
-        await trail.suppress_subject(session, request.user_id, ctx.now)
+        await trail.suppress_subject(session, ctx.digest_key, request.user_id, ctx.now)
     await trail.record(
         session,
         ctx.digest_key,
