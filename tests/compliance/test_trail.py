@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner
 
 from cuenty.compliance import tasks, trail
-from cuenty.compliance.models import AuditTrail
+from cuenty.compliance.models import AuditTrail, DataChange
+from cuenty.identity.models import AuditEvent
 from cuenty.kit.clock import utc_now
 from tests.compliance.helpers import customer
 
@@ -131,8 +132,6 @@ async def test_cli_reports_tampering(app: FastAPI) -> None:
 
 
 async def _first(session: AsyncSession) -> AuditTrail:
-    from sqlalchemy import select
-
     row = await session.scalar(select(AuditTrail).order_by(AuditTrail.id).limit(1))
     assert row is not None
     return row
@@ -183,3 +182,43 @@ async def test_suppressed_at_edit_is_detected(app: FastAPI) -> None:
     assert [(item.row_id, item.problem) for item in breaks] == [
         (rows[0].id, "suppression_not_sealed")
     ]
+
+
+async def test_late_committed_event_is_chained(app: FastAPI) -> None:
+    """An event whose transaction commits after a higher id was copied is still copied."""
+    key = app.state.settings.secret("secret_key")
+    async with app.state.session_factory() as session, session.begin():
+        session.add(AuditEvent(id=20, action="test.early_commit", details={}))
+    async with app.state.session_factory() as session, session.begin():
+        first = await tasks.chain_identity_events(session, key)
+    async with app.state.session_factory() as session, session.begin():
+        session.add(AuditEvent(id=10, action="test.late_commit", details={}))
+    async with app.state.session_factory() as session, session.begin():
+        second = await tasks.chain_identity_events(session, key)
+    async with app.state.session_factory() as session:
+        chained = set(
+            await session.scalars(
+                select(AuditTrail.action).where(AuditTrail.resource_type == "audit_event")
+            )
+        )
+    assert first == 1
+    assert second == 1
+    assert "test.late_commit" in chained
+
+
+async def test_late_committed_data_change_is_chained(app: FastAPI) -> None:
+    key = app.state.settings.secret("secret_key")
+    async with app.state.session_factory() as session, session.begin():
+        session.add(
+            DataChange(id=20, table_name="users", row_id="a", operation="UPDATE", db_user="x")
+        )
+    async with app.state.session_factory() as session, session.begin():
+        first = await tasks.chain_data_changes(session, key)
+    async with app.state.session_factory() as session, session.begin():
+        session.add(
+            DataChange(id=10, table_name="users", row_id="b", operation="UPDATE", db_user="x")
+        )
+    async with app.state.session_factory() as session, session.begin():
+        second = await tasks.chain_data_changes(session, key)
+    assert first == 1
+    assert second == 1
