@@ -160,6 +160,29 @@ async def test_rectification_applies_and_audits(client: httpx.AsyncClient, app: 
     assert user.name == "Ana María López"
 
 
+async def test_rectification_publishes_user_updated(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Processors that copy the profile (Chatwoot) sync on `user.updated`."""
+    from cuenty.kit.jobs.models import OutboxEntry
+
+    ana_id, ana = await customer(client, "ana@example.com")
+    _officer_id, officer = await staff(client, app, "oficial@example.com")
+    filed = await client.post(
+        f"{BASE}/data-rectification",
+        json={"fieldsToUpdate": {"name": "Ana María López"}, "evidence": "Acta de nacimiento"},
+        headers=ana,
+    )
+    request_id = filed.json()["requestId"]
+    await _verify(client, officer, request_id)
+    await _answer(client, officer, request_id)
+    async with app.state.session_factory() as session:
+        entries = list(
+            await session.scalars(select(OutboxEntry).where(OutboxEntry.name == "user.updated"))
+        )
+    assert [entry.payload["data"] for entry in entries] == [{"userId": str(ana_id)}]
+
+
 async def test_rectification_rejects_unknown_field(client: httpx.AsyncClient) -> None:
     _ana, ana = await customer(client, "ana@example.com")
     response = await client.post(

@@ -22,6 +22,7 @@ log = structlog.get_logger("cuenty.compliance.execution")
 
 DATA_RECTIFIED_EVENT = "compliance.data_rectified"
 SUPPRESSION_NOTICE_EVENT = "compliance.suppression_started"
+PROFILE_UPDATED_EVENT = "user.updated"
 
 
 async def release_access(
@@ -212,3 +213,6 @@ async def _rectify(session: AsyncSession, ctx: ComplianceContext, request: DataR
         DATA_RECTIFIED_EVENT,
         {"userId": request.user_id, "requestId": request.id, "fields": sorted(applied)},
     )
+    if applied:
+        # The profile changed: processors that copy it (Chatwoot) sync on `user.updated`.
+        await jobs.publish(session, PROFILE_UPDATED_EVENT, {"userId": str(request.user_id)})

@@ -189,7 +189,7 @@ def _check_row(digest_key: str, row: AuditTrail, expected_prev: str) -> list[Cha
 
 
 def _check_suppressed(digest_key: str, row: AuditTrail) -> list[ChainBreak]:
-    """A suppressed row keeps no personal value and carries the seal made at suppression."""
+    """Check that a suppressed row keeps no personal value and carries its suppression seal."""
     problems = []
     personal = (row.ip_address, row.user_agent, row.old_values, row.new_values)
     if any(value is not None for value in personal):

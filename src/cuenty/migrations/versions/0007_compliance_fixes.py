@@ -23,9 +23,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_audit_trails_resource", ["resource_type", "resource_id"])
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "auto_renew_held", sa.Boolean(), server_default=sa.false(), nullable=False
-            )
+            sa.Column("auto_renew_held", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
 
 
