@@ -92,11 +92,19 @@ async def block_for_cancellation(
 
 
 async def lift_blocks(session: AsyncSession, ctx: ComplianceContext, request: DataRequest) -> None:
-    """Lift the blocks of a withdrawn or refused cancellation (nothing suppressed is undone)."""
+    """Lift the blocks of a withdrawn or refused cancellation and let each category undo its
+    block (nothing suppressed is undone).
+
+    A category stays blocked while another cancellation of the same titular still blocks it.
+    """
     blocks = await repository.blocks_of_request(session, request.id)
     lifted = [block for block in blocks if block.lifted_at is None and block.suppressed_at is None]
     for block in lifted:
         block.lifted_at = ctx.now
+    await session.flush()
+    for block in lifted:
+        if not await repository.category_is_blocked(session, request.user_id, block.category):
+            await registry.category(block.category).unblock(session, request.user_id)
     if lifted:
         await trail.record(
             session,

@@ -6,6 +6,7 @@ export, rectify, block and suppress it, and how long a law makes it keep the dat
         async def export(self, session, user_id) -> dict: ...
         async def block(self, session, user_id) -> None: ...
         async def suppress(self, session, user_id) -> None: ...
+        async def unblock(self, session, user_id) -> None: ...  # optional
 
 Packages declare their handlers in a `personal_data.py` module, which
 `load_personal_data_modules()` imports from packages at any depth.
@@ -28,7 +29,12 @@ from cuenty.config import Settings
 
 
 class PersonalDataSource(Protocol):
-    """Interface of a personal data handler; a handler may also define `rectify`."""
+    """Interface of a personal data handler.
+
+    A handler may also define `rectify(session, user_id, changes)` and
+    `unblock(session, user_id)`, which undoes what `block` changed when a cancellation is
+    withdrawn or refused before suppression.
+    """
 
     async def export(self, session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]: ...
 
@@ -67,6 +73,12 @@ class Category:
             raise LookupError(f"category {self.name!r} accepts no rectification")
         result: dict[str, tuple[Any, Any]] = await rectify(session, user_id, changes)
         return result
+
+    async def unblock(self, session: AsyncSession, user_id: uuid.UUID) -> None:
+        """Undo the handler's block, if it defines `unblock`."""
+        unblock = getattr(self.source, "unblock", None)
+        if unblock is not None:
+            await unblock(session, user_id)
 
 
 _categories: dict[str, Category] = {}
