@@ -222,7 +222,7 @@ async def test_queue_rejects_unknown_state(client: httpx.AsyncClient, app: FastA
 
 
 async def test_incident_notice_split_into_batches(client: httpx.AsyncClient, app: FastAPI) -> None:
-    """2,000 ids in one event would pass the 64 KiB payload limit; each event holds 500."""
+    """2,000 ids in one event would exceed the 64 KiB payload limit, so each event carries 500."""
     from cuenty.compliance.incidents import INCIDENT_NOTIFIED_EVENT
     from cuenty.kit.jobs.models import OutboxEntry
 
