@@ -13,12 +13,12 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cuenty.compliance import consents, registry, tasks, trail
+from cuenty.compliance import consents, registry, reports, tasks, trail
 from cuenty.compliance.models import ConsentLog, DataBlock, DataRequest
 from cuenty.identity.models import AuthSession, User
 from cuenty.kit import jobs
-from cuenty.kit.clock import utc_now
-from tests.compliance.helpers import customer, publish_notice, staff
+from cuenty.kit.clock import business_date, utc_now
+from tests.compliance.helpers import context_at, customer, publish_notice, staff
 
 BASE = "/v1/compliance"
 INVOICES: dict[uuid.UUID, dict[str, Any]] = {}
@@ -227,3 +227,68 @@ async def test_deadline_alert_lists_due_requests(client: httpx.AsyncClient, app:
         )
     assert entry is not None
     assert [item["requestId"] for item in entry.payload["data"]["requests"]] == [request_id]
+
+
+async def _overdue_at(app: FastAPI, now: datetime) -> tuple[list[str], int]:
+    """Return the /check issue codes and the report's overdue count at a given time."""
+    ctx = context_at(app, now)
+    async with app.state.session_factory() as session:
+        checked = await reports.check(session, ctx, "es-MX")
+        report = await reports.authority_report(
+            session, ctx, (now - timedelta(days=60)).date(), now.date()
+        )
+    codes = [issue["code"] for issue in checked["issues"]]
+    return codes, report["sections"]["overdueRequests"]
+
+
+async def test_granted_cancellation_not_overdue_in_grace(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Answered at once, the cancellation waits 30 days to suppress; 25 days on it is on time."""
+    _ana_id, request_id, officer = await _cancel(client, app)
+    await _grant(client, officer, request_id)
+    codes, overdue = await _overdue_at(app, utc_now() + timedelta(days=25))
+    assert "overdue_requests" not in codes
+    assert overdue == 0
+
+
+async def test_granted_cancellation_due_after_suppression(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    _ana_id, request_id, officer = await _cancel(client, app)
+    await _grant(client, officer, request_id)
+    async with app.state.session_factory() as session:
+        request = await session.get(DataRequest, uuid.UUID(request_id))
+        blocks = await session.scalars(
+            select(DataBlock).where(
+                DataBlock.request_id == uuid.UUID(request_id),
+                DataBlock.retention_reason.is_(None),
+            )
+        )
+        last_suppression = max(block.suppress_after for block in blocks)
+    assert request is not None
+    assert request.execution_due is not None
+    assert request.execution_due > business_date(last_suppression)
+
+
+async def test_cancellation_left_unsuppressed_is_flagged(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """The fix must not hide a suppression the job never carried out."""
+    _ana_id, request_id, officer = await _cancel(client, app)
+    await _grant(client, officer, request_id)
+    codes, _overdue = await _overdue_at(app, utc_now() + timedelta(days=45))
+    assert "overdue_requests" in codes
+    assert "blocked_data_past_suppression" in codes
+
+
+async def test_suppression_within_notice_hours_not_late(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the grace end and the notice hours plus a day, a block is not yet late."""
+    monkeypatch.setattr(app.state.settings, "compliance_suppression_notice_hours", 48)
+    _ana_id, request_id, officer = await _cancel(client, app)
+    await _grant(client, officer, request_id)
+    grace = timedelta(days=app.state.settings.compliance_grace_days)
+    codes, _overdue = await _overdue_at(app, utc_now() + grace + timedelta(hours=40))
+    assert "blocked_data_past_suppression" not in codes

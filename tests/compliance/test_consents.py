@@ -132,3 +132,19 @@ async def test_unknown_consent_type_is_422(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "#/consentType"
+
+
+async def test_officer_cannot_consent_for_customer(client: httpx.AsyncClient, app: FastAPI) -> None:
+    ana_id, _ana = await customer(client, "ana@example.com")
+    _officer, officer = await staff(client, app, "oficial@example.com")
+    await publish_notice(client, officer)
+    response = await client.post(
+        f"{BASE}/consent/register",
+        json=_consent("marketing", userId=str(ana_id)),
+        headers=officer,
+    )
+    async with app.state.session_factory() as session:
+        stored = await session.scalar(select(ConsentLog).where(ConsentLog.user_id == ana_id))
+    assert response.status_code == 403
+    assert response.json()["code"] == "titular_only"
+    assert stored is None

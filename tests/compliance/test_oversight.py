@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from cuenty.compliance.models import AuditTrail, DataBlock, DataRequest
 from cuenty.kit.clock import utc_now
@@ -219,3 +219,47 @@ async def test_queue_rejects_unknown_state(client: httpx.AsyncClient, app: FastA
     response = await client.get(f"{BASE}/requests?state=lost", headers=officer)
     assert response.status_code == 422
     assert response.json()["errors"][0]["parameter"] == "state"
+
+
+async def test_incident_notice_split_into_batches(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """2,000 ids in one event would exceed the 64 KiB payload limit, so each event carries 500."""
+    from cuenty.compliance.incidents import INCIDENT_NOTIFIED_EVENT
+    from cuenty.kit.jobs.models import OutboxEntry
+
+    _officer, officer = await staff(client, app, "oficial@example.com")
+    affected = [str(uuid.uuid4()) for _ in range(2000)]
+    created = await client.post(
+        f"{BASE}/incidents",
+        json={
+            "title": "Respaldo expuesto",
+            "description": "Un respaldo quedó público durante una hora.",
+            "detectedAt": utc_now().isoformat(),
+            "dataInvolved": ["correo"],
+            "affectedUserIds": affected,
+        },
+        headers=officer,
+    )
+    incident_id = created.json()["id"]
+    notified = await client.post(
+        f"{BASE}/incidents/{incident_id}/notification",
+        json={
+            "whatHappened": "Respaldo expuesto",
+            "recommendations": "Esté atento a correos sospechosos",
+            "correctiveActions": "Respaldo retirado",
+            "moreInformation": "privacidad@cuenty.mx",
+        },
+        headers=officer,
+    )
+    async with app.state.session_factory() as session:
+        entries = list(
+            await session.scalars(
+                select(OutboxEntry)
+                .where(OutboxEntry.name == INCIDENT_NOTIFIED_EVENT)
+                .order_by(OutboxEntry.id)
+            )
+        )
+    batches = [entry.payload["data"]["userIds"] for entry in entries]
+    assert notified.status_code == 200, notified.text
+    assert [len(batch) for batch in batches] == [500, 500, 500, 500]
+    assert [user_id for batch in batches for user_id in batch] == affected
+    assert {entry.payload["data"]["incidentId"] for entry in entries} == {incident_id}

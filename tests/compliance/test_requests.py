@@ -160,6 +160,29 @@ async def test_rectification_applies_and_audits(client: httpx.AsyncClient, app: 
     assert user.name == "Ana María López"
 
 
+async def test_rectification_publishes_user_updated(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Processors that copy the profile (Chatwoot) sync on `user.updated`."""
+    from cuenty.kit.jobs.models import OutboxEntry
+
+    ana_id, ana = await customer(client, "ana@example.com")
+    _officer_id, officer = await staff(client, app, "oficial@example.com")
+    filed = await client.post(
+        f"{BASE}/data-rectification",
+        json={"fieldsToUpdate": {"name": "Ana María López"}, "evidence": "Acta de nacimiento"},
+        headers=ana,
+    )
+    request_id = filed.json()["requestId"]
+    await _verify(client, officer, request_id)
+    await _answer(client, officer, request_id)
+    async with app.state.session_factory() as session:
+        entries = list(
+            await session.scalars(select(OutboxEntry).where(OutboxEntry.name == "user.updated"))
+        )
+    assert [entry.payload["data"] for entry in entries] == [{"userId": str(ana_id)}]
+
+
 async def test_rectification_rejects_unknown_field(client: httpx.AsyncClient) -> None:
     _ana, ana = await customer(client, "ana@example.com")
     response = await client.post(
@@ -376,3 +399,54 @@ async def test_filing_publishes_request_created(client: httpx.AsyncClient, app: 
         "dueDate": receipt["answerDue"],
         "channel": "web",
     }
+
+
+async def test_officer_cannot_withdraw_titular_request(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    _ana, ana = await customer(client, "ana@example.com")
+    _officer_id, officer = await staff(client, app, "oficial@example.com")
+    filed = (await client.post(f"{BASE}/data-access", json={}, headers=ana)).json()
+    response = await client.post(f"{BASE}/requests/{filed['requestId']}/withdraw", headers=officer)
+    assert response.status_code == 403
+    assert response.json()["code"] == "titular_only"
+    mine = await client.get(f"{BASE}/requests/{filed['requestId']}", headers=ana)
+    assert mine.json()["state"] != "withdrawn"
+
+
+async def test_officer_cannot_provide_information(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """Replying for the titular would restart the 20-day clock without them."""
+    _ana, ana = await customer(client, "ana@example.com")
+    _officer_id, officer = await staff(client, app, "oficial@example.com")
+    filed = (await client.post(f"{BASE}/data-access", json={}, headers=ana)).json()
+    url = f"{BASE}/requests/{filed['requestId']}"
+    await client.post(
+        f"{url}/request-information", json={"message": "Envíe su INE"}, headers=officer
+    )
+    response = await client.post(
+        f"{url}/information", json={"information": "Adjunto"}, headers=officer
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "titular_only"
+
+
+async def test_officer_withdraws_for_representative(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """With the representation document recorded, the officer enters the withdrawal."""
+    ana_id, _ana = await customer(client, "ana@example.com")
+    _officer_id, officer = await staff(client, app, "oficial@example.com")
+    filed = await client.post(
+        f"{BASE}/data-access",
+        json={
+            "userId": str(ana_id),
+            "channel": "in_person",
+            "representative": {"name": "Luis Pérez", "documentReference": "Poder 123/2026"},
+        },
+        headers=officer,
+    )
+    assert filed.status_code == 202, filed.text
+    url = f"{BASE}/requests/{filed.json()['requestId']}/withdraw"
+    response = await client.post(url, headers=officer)
+    assert response.status_code == 200, response.text
+    assert response.json()["state"] == "withdrawn"

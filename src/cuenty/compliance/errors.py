@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cuenty.kit.errors import ConflictError, NotFoundError, ProblemError
+from cuenty.kit.errors import ConflictError, ForbiddenError, NotFoundError, ProblemError
 from cuenty.kit.i18n import N_
 
 
@@ -105,3 +105,19 @@ class InvalidDateRangeError(ProblemError):
     code = "invalid_date_range"
     title = N_("Invalid date range")
     detail = N_("endDate must be on or after startDate.")
+
+
+class TitularOnlyError(ForbiddenError):
+    code = "titular_only"
+    title = N_("Only the titular may do this")
+    detail = N_(
+        "Only the titular may perform {action} on request {folio}. The compliance officer "
+        "may do it only for a request filed by a representative with a recorded "
+        "representation document."
+    )
+
+
+class ConsentTitularOnlyError(ForbiddenError):
+    code = "titular_only"
+    title = N_("Only the titular may do this")
+    detail = N_("Only the titular may give consent for their own data.")

@@ -6,7 +6,7 @@ recording an opposition (art. 26).
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import structlog
@@ -16,12 +16,17 @@ from cuenty.compliance import registry, repository, trail
 from cuenty.compliance.context import ComplianceContext
 from cuenty.compliance.models import DataBlock, DataRequest, RequestState, RequestType
 from cuenty.compliance.transitions import complete, move
+from cuenty.config import Settings
 from cuenty.kit import jobs
+from cuenty.kit.clock import business_date
 
 log = structlog.get_logger("cuenty.compliance.execution")
 
 DATA_RECTIFIED_EVENT = "compliance.data_rectified"
 SUPPRESSION_NOTICE_EVENT = "compliance.suppression_started"
+PROFILE_UPDATED_EVENT = "user.updated"
+# How late the hourly suppression job may run before a due suppression counts as overdue.
+SUPPRESSION_SLACK = timedelta(days=1)
 
 
 async def release_access(
@@ -50,6 +55,10 @@ async def carry_out(session: AsyncSession, ctx: ComplianceContext, request: Data
     elif kind is RequestType.OPPOSITION:
         await complete(session, ctx, request, "arco.opposition_granted")
     else:
+        request.execution_due = max(
+            request.execution_due or business_date(ctx.now),
+            await _scheduled_suppression_date(session, ctx, request),
+        )
         await move(session, ctx, request, RequestState.EXECUTING, "arco.cancellation_scheduled")
 
 
@@ -91,11 +100,19 @@ async def block_for_cancellation(
 
 
 async def lift_blocks(session: AsyncSession, ctx: ComplianceContext, request: DataRequest) -> None:
-    """Lift the blocks of a withdrawn or refused cancellation (nothing suppressed is undone)."""
+    """Lift the blocks of a withdrawn or refused cancellation and let each category undo its
+    block (nothing suppressed is undone).
+
+    A category stays blocked while another cancellation of the same titular still blocks it.
+    """
     blocks = await repository.blocks_of_request(session, request.id)
     lifted = [block for block in blocks if block.lifted_at is None and block.suppressed_at is None]
     for block in lifted:
         block.lifted_at = ctx.now
+    await session.flush()
+    for block in lifted:
+        if not await repository.category_is_blocked(session, request.user_id, block.category):
+            await registry.category(block.category).unblock(session, request.user_id)
     if lifted:
         await trail.record(
             session,
@@ -156,7 +173,7 @@ async def suppress_block(
     await registry.category(block.category).source.suppress(session, request.user_id)
     block.suppressed_at = ctx.now
     if block.category == "identity":
-        await trail.suppress_subject(session, request.user_id, ctx.now)
+        await trail.suppress_subject(session, ctx.digest_key, request.user_id, ctx.now)
     await trail.record(
         session,
         ctx.digest_key,
@@ -187,6 +204,32 @@ async def _finish_cancellation(
         await complete(session, ctx, request, "arco.cancellation_completed")
 
 
+async def _scheduled_suppression_date(
+    session: AsyncSession, ctx: ComplianceContext, request: DataRequest
+) -> date:
+    """Return the Mexico City date by which the suppression job has suppressed every category
+    without a retention duty.
+
+    The data were blocked at receipt, which meets the execution deadline. What remains is
+    suppression, which starts when the grace period ends and then waits the notice hours, so
+    the plain 15-business-day date would show a promptly answered cancellation as overdue.
+    """
+    ends = [
+        block.suppress_after
+        for block in await repository.blocks_of_request(session, request.id)
+        if block.retention_reason is None and block.lifted_at is None
+    ]
+    if not ends:
+        return business_date(ctx.now)
+    return business_date(max(ends) + suppression_allowance(ctx.settings))
+
+
+def suppression_allowance(settings: Settings) -> timedelta:
+    """Return how long after a block's `suppress_after` its suppression may take: the notice
+    hours plus a day, because the hourly job may miss runs."""
+    return timedelta(hours=settings.compliance_suppression_notice_hours) + SUPPRESSION_SLACK
+
+
 async def _rectify(session: AsyncSession, ctx: ComplianceContext, request: DataRequest) -> None:
     """Apply the approved changes, audit old and new values, and tell processors."""
     changes: dict[str, Any] = dict(request.details.get("fieldsToUpdate") or {})
@@ -212,3 +255,6 @@ async def _rectify(session: AsyncSession, ctx: ComplianceContext, request: DataR
         DATA_RECTIFIED_EVENT,
         {"userId": request.user_id, "requestId": request.id, "fields": sorted(applied)},
     )
+    if applied:
+        # The profile changed: processors that copy it (Chatwoot) sync on `user.updated`.
+        await jobs.publish(session, PROFILE_UPDATED_EVENT, {"userId": str(request.user_id)})

@@ -16,6 +16,9 @@ from cuenty.compliance.models import IncidentStatus, SecurityIncident
 from cuenty.kit import jobs
 
 INCIDENT_NOTIFIED_EVENT = "compliance.incident_notified"
+# Affected users per `compliance.incident_notified` event. 500 UUIDs are about 20 KiB of
+# JSON, well under the job system's 64 KiB payload limit.
+NOTICE_BATCH_USERS = 500
 
 
 async def register(
@@ -71,15 +74,17 @@ async def notify(
     notice: dict[str, str],
 ) -> SecurityIncident:
     """Store the notice (what happened, data involved, recommendations, corrective actions,
-    where to learn more) and publish one event for the notifications package to deliver."""
+    where to learn more) and publish it for the notifications package to deliver, one event
+    per batch of at most `NOTICE_BATCH_USERS` affected users."""
     incident.notification = {**notice, "dataInvolved": list(incident.data_involved)}
     incident.notified_at = ctx.now
     incident.status = IncidentStatus.NOTIFIED.value
-    await jobs.publish(
-        session,
-        INCIDENT_NOTIFIED_EVENT,
-        {"incidentId": incident.id, "userIds": list(incident.affected_user_ids)},
-    )
+    user_ids = list(incident.affected_user_ids)
+    for start in range(0, len(user_ids), NOTICE_BATCH_USERS):
+        batch = user_ids[start : start + NOTICE_BATCH_USERS]
+        await jobs.publish(
+            session, INCIDENT_NOTIFIED_EVENT, {"incidentId": incident.id, "userIds": batch}
+        )
     await _audit(
         session, ctx, incident, "incident.notified", {"recipients": len(incident.affected_user_ids)}
     )

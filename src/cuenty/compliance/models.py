@@ -162,6 +162,8 @@ class AuditTrail(Base):
     """
 
     __tablename__ = "audit_trails"
+    # Looks up whether a source row (an identity event, a data change) was already chained.
+    __table_args__ = (Index("ix_audit_trails_resource", "resource_type", "resource_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
@@ -179,6 +181,8 @@ class AuditTrail(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
     suppressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Keyed digest over row_hash and suppressed_at, set when the row is suppressed.
+    suppression_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class DataBlock(Base):

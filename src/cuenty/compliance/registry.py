@@ -6,18 +6,19 @@ export, rectify, block and suppress it, and how long a law makes it keep the dat
         async def export(self, session, user_id) -> dict: ...
         async def block(self, session, user_id) -> None: ...
         async def suppress(self, session, user_id) -> None: ...
+        async def unblock(self, session, user_id) -> None: ...  # optional
 
 Packages declare their handlers in a `personal_data.py` module, which
-`load_personal_data_modules()` imports, as the job system does with `tasks.py`.
+`load_personal_data_modules()` imports from packages at any depth.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
+import os
 import pkgutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -28,7 +29,12 @@ from cuenty.config import Settings
 
 
 class PersonalDataSource(Protocol):
-    """Interface of a personal data handler; a handler may also define `rectify`."""
+    """Interface of a personal data handler.
+
+    A handler may also define `rectify(session, user_id, changes)` and
+    `unblock(session, user_id)`, which undoes what `block` changed when a cancellation is
+    withdrawn or refused before suppression.
+    """
 
     async def export(self, session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]: ...
 
@@ -68,6 +74,12 @@ class Category:
         result: dict[str, tuple[Any, Any]] = await rectify(session, user_id, changes)
         return result
 
+    async def unblock(self, session: AsyncSession, user_id: uuid.UUID) -> None:
+        """Undo the handler's block, if it defines `unblock`."""
+        unblock = getattr(self.source, "unblock", None)
+        if unblock is not None:
+            await unblock(session, user_id)
+
 
 _categories: dict[str, Category] = {}
 
@@ -106,10 +118,20 @@ def category(name: str) -> Category:
 
 
 def load_personal_data_modules(package: str = "cuenty") -> None:
+    """Import the `personal_data` module of every package under `package`, at any depth
+    (`cuenty.integrations.chatwoot.personal_data` too)."""
     root = importlib.import_module(package)
-    for module in pkgutil.iter_modules(root.__path__):
-        if not module.ispkg:
-            continue
-        name = f"{package}.{module.name}.personal_data"
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+    for name in _personal_data_module_names(package, list(root.__path__)):
+        importlib.import_module(name)
+
+
+def _personal_data_module_names(package: str, paths: list[str]) -> Iterator[str]:
+    """Find the modules on the file system, so packages without one are never imported."""
+    for module in pkgutil.iter_modules(paths):
+        if module.name == "personal_data" and not module.ispkg:
+            yield f"{package}.personal_data"
+        elif module.ispkg:
+            finder_path = getattr(module.module_finder, "path", None)
+            if finder_path is not None:
+                subpaths = [os.path.join(finder_path, module.name)]
+                yield from _personal_data_module_names(f"{package}.{module.name}", subpaths)

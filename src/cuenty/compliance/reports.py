@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cuenty.compliance import notice_template, repository, trail
+from cuenty.compliance import execution, notice_template, repository, trail
 from cuenty.compliance.context import ComplianceContext
 from cuenty.compliance.models import (
     FINAL_STATES,
@@ -23,9 +23,6 @@ from cuenty.compliance.models import (
 from cuenty.identity.models import Role, User
 from cuenty.kit.clock import business_date, start_of_business_day
 from cuenty.kit.i18n import N_, translate
-
-# The suppression job runs hourly; a block still unsuppressed a day after its date is late.
-SUPPRESSION_SLACK = timedelta(days=1)
 
 
 async def authority_report(
@@ -75,7 +72,9 @@ async def check(session: AsyncSession, ctx: ComplianceContext, locale: str) -> d
     if overdue:
         flag("overdue_requests", N_("{count} privacy request(s) are past their deadline."), overdue)
     await _check_notices(session, flag)
-    late_blocks = await _count_late_blocks(session, ctx.now)
+    late_blocks = await _count_late_blocks(
+        session, ctx.now - execution.suppression_allowance(ctx.settings)
+    )
     if late_blocks:
         flag(
             "blocked_data_past_suppression",
@@ -186,12 +185,13 @@ async def _check_notices(session: AsyncSession, flag: Any) -> None:
         )
 
 
-async def _count_late_blocks(session: AsyncSession, now: datetime) -> int:
+async def _count_late_blocks(session: AsyncSession, due_before: datetime) -> int:
+    """Count blocks whose suppression date passed before `due_before` and are still held."""
     count = await session.scalar(
         select(func.count())
         .select_from(DataBlock)
         .where(
-            DataBlock.suppress_after < now - SUPPRESSION_SLACK,
+            DataBlock.suppress_after < due_before,
             DataBlock.suppressed_at.is_(None),
             DataBlock.lifted_at.is_(None),
         )

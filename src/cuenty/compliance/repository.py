@@ -81,6 +81,21 @@ async def user_is_blocked(session: AsyncSession, user_id: uuid.UUID) -> bool:
     return found is not None
 
 
+async def category_is_blocked(session: AsyncSession, user_id: uuid.UUID, category: str) -> bool:
+    """Return whether any cancellation still blocks this category of the user's data."""
+    found = await session.scalar(
+        select(DataBlock.id)
+        .where(
+            DataBlock.user_id == user_id,
+            DataBlock.category == category,
+            DataBlock.lifted_at.is_(None),
+            DataBlock.suppressed_at.is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def blocks_of_request(session: AsyncSession, request_id: uuid.UUID) -> list[DataBlock]:
     rows = await session.scalars(
         select(DataBlock).where(DataBlock.request_id == request_id).order_by(DataBlock.category)

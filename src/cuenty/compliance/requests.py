@@ -22,6 +22,7 @@ from cuenty.compliance.errors import (
     InfoAlreadyRequestedError,
     InvalidRequestStateError,
     RefusalGroundRequiredError,
+    TitularOnlyError,
 )
 from cuenty.compliance.models import (
     FINAL_STATES,
@@ -38,7 +39,7 @@ from cuenty.compliance.transitions import (
     event_data,
     move,
 )
-from cuenty.identity.models import AuthSession, User
+from cuenty.identity.models import AuthSession, Role, User
 from cuenty.kit import jobs
 from cuenty.kit.clock import business_date
 
@@ -130,6 +131,7 @@ async def provide_information(
     session: AsyncSession, ctx: ComplianceContext, request: DataRequest, information: str
 ) -> DataRequest:
     """Store the titular's reply; the 20 business days count again from today."""
+    _require_titular(ctx, request, "provide-information")
     if request.state != RequestState.INFO_REQUESTED.value:
         raise _state_error(request, "provide-information")
     request.info_received_at = ctx.now
@@ -208,6 +210,7 @@ async def withdraw(
     session: AsyncSession, ctx: ComplianceContext, request: DataRequest
 ) -> DataRequest:
     """Withdraw a request; for a cancellation, only while nothing has been suppressed."""
+    _require_titular(ctx, request, "withdraw")
     _require_not_final(request, "withdraw")
     if request.request_type == RequestType.DELETION.value:
         await execution.lift_blocks(session, ctx, request)
@@ -272,6 +275,21 @@ async def _next_folio(session: AsyncSession, ctx: ComplianceContext) -> str:
     year = business_date(ctx.now).year
     count = await repository.count_requests_in_year(session, year)
     return f"ARCO-{year}-{count + 1:06d}"
+
+
+def _require_titular(ctx: ComplianceContext, request: DataRequest, action: str) -> None:
+    """Let only the titular act for themself. The officer may act for a representative
+    whose representation document is recorded on the request.
+
+    A context without a principal is an internal caller (a job or the CLI) and passes.
+    """
+    principal = ctx.principal
+    if principal is None or principal.user_id == request.user_id:
+        return
+    officer = principal.is_admin or principal.role == Role.COMPLIANCE_OFFICER.value
+    if officer and request.representative is not None:
+        return
+    raise TitularOnlyError(params={"action": action, "folio": request.folio})
 
 
 def _require_open(request: DataRequest, action: str) -> None:

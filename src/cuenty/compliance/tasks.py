@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Text, cast, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.compliance import deadlines, execution, repository, trail
 from cuenty.compliance.context import ComplianceContext
@@ -29,6 +30,7 @@ CHAIN_BATCH = 500
 ALERT_MAX_REQUESTS = 200
 IDENTITY_EVENT_RESOURCE = "audit_event"
 DATA_CHANGE_RESOURCE = "data_change"
+RESOURCE_ID_DIGITS = 12
 
 
 @jobs.handler(SUPPRESS_JOB, max_attempts=5)
@@ -89,15 +91,12 @@ async def chain_security_log(context: jobs.JobContext, payload: dict[str, Any]) 
         log.info("compliance.security_log_chained", count=copied)
 
 
-async def chain_identity_events(session: Any, digest_key: str) -> int:
-    last = await session.scalar(
-        select(func.max(AuditTrail.resource_id)).where(
-            AuditTrail.resource_type == IDENTITY_EVENT_RESOURCE
-        )
-    )
-    last_id = int(last) if last else 0
+async def chain_identity_events(session: AsyncSession, digest_key: str) -> int:
     events = await session.scalars(
-        select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(CHAIN_BATCH)
+        select(AuditEvent)
+        .where(~_already_chained(session, IDENTITY_EVENT_RESOURCE, AuditEvent.id))
+        .order_by(AuditEvent.id)
+        .limit(CHAIN_BATCH)
     )
     count = 0
     for event in events:
@@ -107,7 +106,7 @@ async def chain_identity_events(session: Any, digest_key: str) -> int:
             event.action,
             actor=trail.Actor(user_id=event.actor_user_id, ip_address=event.ip_address),
             resource_type=IDENTITY_EVENT_RESOURCE,
-            resource_id=f"{event.id:012d}",
+            resource_id=f"{event.id:0{RESOURCE_ID_DIGITS}d}",
             subject_user_id=event.subject_user_id,
             new_values=event.details or None,
             now=event.occurred_at,
@@ -116,15 +115,12 @@ async def chain_identity_events(session: Any, digest_key: str) -> int:
     return count
 
 
-async def chain_data_changes(session: Any, digest_key: str) -> int:
-    last = await session.scalar(
-        select(func.max(AuditTrail.resource_id)).where(
-            AuditTrail.resource_type == DATA_CHANGE_RESOURCE
-        )
-    )
-    last_id = int(last) if last else 0
+async def chain_data_changes(session: AsyncSession, digest_key: str) -> int:
     changes = await session.scalars(
-        select(DataChange).where(DataChange.id > last_id).order_by(DataChange.id).limit(CHAIN_BATCH)
+        select(DataChange)
+        .where(~_already_chained(session, DATA_CHANGE_RESOURCE, DataChange.id))
+        .order_by(DataChange.id)
+        .limit(CHAIN_BATCH)
     )
     count = 0
     for change in changes:
@@ -134,7 +130,7 @@ async def chain_data_changes(session: Any, digest_key: str) -> int:
             f"db.{change.table_name}.{change.operation.lower()}",
             actor=trail.Actor(role=f"db:{change.db_user}"),
             resource_type=DATA_CHANGE_RESOURCE,
-            resource_id=f"{change.id:012d}",
+            resource_id=f"{change.id:0{RESOURCE_ID_DIGITS}d}",
             new_values={
                 "table": change.table_name,
                 "row": change.row_id,
@@ -144,6 +140,27 @@ async def chain_data_changes(session: Any, digest_key: str) -> int:
         )
         count += 1
     return count
+
+
+def _already_chained(
+    session: AsyncSession, resource_type: str, source_id: ColumnElement[int]
+) -> ColumnElement[bool]:
+    """Return whether a source row already has its audit row.
+
+    Source rows are matched by id, not copied past the highest id seen, because a row's
+    transaction may commit after a row with a higher id was already copied.
+    """
+    return exists().where(
+        AuditTrail.resource_type == resource_type,
+        AuditTrail.resource_id == _padded_id(session, source_id),
+    )
+
+
+def _padded_id(session: AsyncSession, source_id: ColumnElement[int]) -> ColumnElement[str]:
+    """Format an id as the audit row's `resource_id` (12 digits, zero-padded) in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.lpad(cast(source_id, Text), RESOURCE_ID_DIGITS, "0")
+    return func.printf(f"%0{RESOURCE_ID_DIGITS}d", source_id)
 
 
 jobs.periodic(SUPPRESS_JOB, "17 * * * *")

@@ -4,7 +4,9 @@ non-personal columns and a keyed digest of its personal columns.
 Both hashes are HMAC-SHA256 under a key derived from `CUENTY_SECRET_KEY`, so someone who can
 write to the database but lacks the key cannot recompute the chain after an edit.
 Suppressing a titular's data clears the personal columns but keeps the digest, so the chain
-still verifies. `verify` reports any row edited, inserted or removed in the middle.
+still verifies. A suppressed row also gets a keyed seal over its row hash and its
+suppression time, so marking a row suppressed without the key is detected. `verify` reports
+any row edited, inserted, removed in the middle or marked suppressed without the key.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.compliance.models import AuditTrail
@@ -118,19 +120,36 @@ def row_hash(digest_key: str, row: AuditTrail) -> str:
     return keyed_digest(f"{digest_key}:audit-chain", _canonical(covered))
 
 
-async def suppress_subject(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
-    """Clear the personal columns of every row about or by a user; return rows changed."""
-    result = await session.execute(
-        update(AuditTrail)
-        .where(
-            (AuditTrail.subject_user_id == user_id) | (AuditTrail.actor_user_id == user_id),
-            AuditTrail.suppressed_at.is_(None),
+def suppression_hash(digest_key: str, row: AuditTrail) -> str:
+    """Seal a suppressed row: the row hash (the chain link, which cannot change after the next
+    row is appended) together with the suppression time."""
+    assert row.suppressed_at is not None
+    sealed = {"row": row.row_hash, "suppressed": ensure_utc(row.suppressed_at).isoformat()}
+    return keyed_digest(f"{digest_key}:audit-suppression", _canonical(sealed))
+
+
+async def suppress_subject(
+    session: AsyncSession, digest_key: str, user_id: uuid.UUID, now: datetime
+) -> int:
+    """Clear the personal columns of every row about or by a user and seal each row; return
+    the number of rows changed."""
+    rows = (
+        await session.scalars(
+            select(AuditTrail).where(
+                (AuditTrail.subject_user_id == user_id) | (AuditTrail.actor_user_id == user_id),
+                AuditTrail.suppressed_at.is_(None),
+            )
         )
-        .values(
-            ip_address=None, user_agent=None, old_values=None, new_values=None, suppressed_at=now
-        )
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    ).all()
+    for row in rows:
+        row.ip_address = None
+        row.user_agent = None
+        row.old_values = None
+        row.new_values = None
+        row.suppressed_at = ensure_utc(now)
+        row.suppression_hash = suppression_hash(digest_key, row)
+    await session.flush()
+    return len(rows)
 
 
 async def verify(session: AsyncSession, digest_key: str) -> list[ChainBreak]:
@@ -159,10 +178,25 @@ def _check_row(digest_key: str, row: AuditTrail, expected_prev: str) -> list[Cha
     problems = []
     if row.prev_hash != expected_prev:
         problems.append(ChainBreak(row.id, "previous_row_missing_or_changed"))
-    if row.suppressed_at is None and personal_digest(digest_key, row) != row.personal_digest:
-        problems.append(ChainBreak(row.id, "personal_values_changed"))
+    if row.suppressed_at is None:
+        if personal_digest(digest_key, row) != row.personal_digest:
+            problems.append(ChainBreak(row.id, "personal_values_changed"))
+    else:
+        problems.extend(_check_suppressed(digest_key, row))
     if row_hash(digest_key, row) != row.row_hash:
         problems.append(ChainBreak(row.id, "row_changed"))
+    return problems
+
+
+def _check_suppressed(digest_key: str, row: AuditTrail) -> list[ChainBreak]:
+    """Check that a suppressed row keeps no personal value and carries its suppression seal."""
+    problems = []
+    personal = (row.ip_address, row.user_agent, row.old_values, row.new_values)
+    if any(value is not None for value in personal):
+        problems.append(ChainBreak(row.id, "suppressed_row_has_personal_values"))
+    # NOTE: rows suppressed before migration 0007 have no seal and are reported here.
+    if row.suppression_hash != suppression_hash(digest_key, row):
+        problems.append(ChainBreak(row.id, "suppression_not_sealed"))
     return problems
 
 

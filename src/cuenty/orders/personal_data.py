@@ -51,5 +51,9 @@ class OrderData:
         for order in pending:
             await service.cancel_order(session, order, Actor.system(), "privacy cancellation")
 
+    async def unblock(self, session: AsyncSession, user_id: uuid.UUID) -> None:
+        """Leave the orders that the block cancelled as they are: a cancelled order is final
+        (its payment reference expired with it), so the customer places a new order."""
+
     async def suppress(self, session: AsyncSession, user_id: uuid.UUID) -> None:
         """Nothing to remove: orders carry only the customer's id, anonymised by identity."""

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cuenty.kit.db import Base, UTCDateTime, created_at_column, updated_at_column
@@ -48,6 +48,9 @@ class Subscription(Base):
     plan_type: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(12), default=SubscriptionState.PENDING.value)
     auto_renew: Mapped[bool] = mapped_column(Boolean, default=True)
+    # True while a privacy cancellation block keeps auto-renew off that was on before it,
+    # so withdrawing the cancellation turns it back on.
+    auto_renew_held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     account_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("inventory_accounts.id", ondelete="RESTRICT"), index=True
     )

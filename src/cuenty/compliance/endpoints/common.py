@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.compliance import repository
 from cuenty.compliance.context import ComplianceContext, request_context
-from cuenty.compliance.errors import DataRequestNotFoundError
+from cuenty.compliance.errors import ConsentTitularOnlyError, DataRequestNotFoundError
 from cuenty.compliance.models import DataRequest
 from cuenty.identity.access import Principal, require_access
 from cuenty.identity.models import Role
@@ -47,6 +47,15 @@ def subject_of(principal: Principal, user_id: uuid.UUID | None) -> uuid.UUID:
     if is_officer(principal):
         return user_id
     raise ForbiddenError(N_("You can file and read privacy requests only for yourself."))
+
+
+def titular_of(principal: Principal, user_id: uuid.UUID | None) -> uuid.UUID:
+    """Return the caller's own id for an act only the titular may do (403 for anyone else,
+    the officer included)."""
+    assert principal.user_id is not None
+    if user_id is None or user_id == principal.user_id:
+        return principal.user_id
+    raise ConsentTitularOnlyError()
 
 
 async def visible_request(

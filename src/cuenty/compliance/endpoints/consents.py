@@ -8,7 +8,13 @@ from typing import Annotated
 from fastapi import Query, Request, status
 
 from cuenty.compliance import consents, notices, repository
-from cuenty.compliance.endpoints.common import Officer, SignedIn, context, subject_of
+from cuenty.compliance.endpoints.common import (
+    Officer,
+    SignedIn,
+    context,
+    subject_of,
+    titular_of,
+)
 from cuenty.compliance.schemas import (
     ConsentRecordOut,
     ConsentRegisterIn,
@@ -38,7 +44,7 @@ VersionQuery = Annotated[str, Query(pattern=r"^(latest|\d{1,4}(\.\d{1,4}){0,3})$
 async def register_consent(
     body: ConsentRegisterIn, request: Request, session: DbSession, principal: SignedIn
 ) -> ConsentRecordOut:
-    user_id = subject_of(principal, body.user_id)
+    user_id = titular_of(principal, body.user_id)
     await load_user(session, user_id)
     entry = await consents.register(
         session,
