@@ -330,6 +330,31 @@ async def test_replayed_delivery_is_ignored(app: FastAPI, client: httpx.AsyncCli
     assert replay.json()["duplicate"] is True
 
 
+async def test_replay_with_new_delivery_header_is_ignored(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    configure(app)
+    body = incoming("estatus de mi cuenta")
+    headers = signed_headers(body)
+    replayed_headers = {**headers, "x-chatwoot-delivery": str(uuid.uuid4())}
+
+    await client.post("/v1/chatwoot/webhooks", content=body, headers=headers)
+    replay = await client.post("/v1/chatwoot/webhooks", content=body, headers=replayed_headers)
+
+    assert replay.json()["duplicate"] is True
+
+
+async def test_token_mode_replay_is_ignored(app: FastAPI, client: httpx.AsyncClient) -> None:
+    configure(app, chatwoot_webhook_mode="token")
+    body = incoming("estado de mi suscripción")
+    url = f"/v1/chatwoot/webhooks?token={WEBHOOK_SECRET}"
+
+    await client.post(url, content=body, headers={"x-chatwoot-delivery": "a"})
+    replay = await client.post(url, content=body, headers={"x-chatwoot-delivery": "b"})
+
+    assert replay.json()["duplicate"] is True
+
+
 async def test_token_mode(app: FastAPI, client: httpx.AsyncClient) -> None:
     configure(app, chatwoot_webhook_mode="token")
     body = incoming("hola")
