@@ -1,5 +1,5 @@
-"""Notifications in privacy requests: the export holds the delivery log as stored and the
-push subscriptions; suppression clears the log's personal fields and deletes development
+"""Notifications in privacy requests. The export contains the delivery log as stored and
+the push subscriptions. Suppression clears the log's personal fields and deletes development
 messages and push subscriptions, even after identity has anonymised the user.
 """
 

@@ -1,6 +1,6 @@
-"""Notifications in privacy requests: the delivery log (as stored, secrets already masked)
-and the Web Push subscriptions are exported; suppression clears every personal field of the
-log, deletes the development provider's copies and the push subscriptions.
+"""Notifications in privacy requests. The delivery log (as stored, secrets already masked)
+and the Web Push subscriptions are exported. Suppression clears every personal field of the
+log and deletes the development provider's copies and the push subscriptions.
 
 Log rows stay, without content, so delivery counts and dedupe keys keep working.
 """

@@ -27,7 +27,7 @@ CONTACT_ID = 40
 
 
 class DeletingChatwoot(FakeChatwoot):
-    """FakeChatwoot that also deletes contacts, or answers every DELETE with `status`."""
+    """FakeChatwoot that also deletes contacts, or replies `status` to every DELETE."""
 
     def __init__(self, status: int | None = None) -> None:
         super().__init__()

@@ -53,7 +53,7 @@ class ChatwootData:
         client = client_from_environment()
         if client is None:
             # NOTE: with the integration unconfigured the contact at Chatwoot cannot be
-            # reached; only the local link is deleted, and the log says so.
+            # reached, so only the local link is deleted and a warning is logged.
             log.warning("chatwoot.contact_not_deleted", contact_id=contact.contact_id)
         else:
             existed = await client.delete_contact(contact.contact_id)
