@@ -377,6 +377,8 @@ async def test_credentials_masked_in_log_and_dev_table(factory: Any) -> None:
 
 
 async def test_missing_loader_fails_loudly(factory: Any) -> None:
+    # The subscriptions package's loader is registered once any test imported it.
+    loaders.unregister("credentials_delivered")
     user = await add_user(factory, phone=PHONE)
     notification_id = await queue(
         factory, user.id, template="credentials_delivered", context={"subscriptionId": "s-1"}
