@@ -366,11 +366,19 @@ def vapid_key() -> str:
     return b64url(key.private_numbers().private_value.to_bytes(32, "big"))
 
 
+def local_webpush() -> WebPushProvider:
+    # The push services of these tests listen on 127.0.0.1, so private addresses are allowed.
+    return WebPushProvider(
+        private_key=vapid_key(),
+        subject="mailto:soporte@cuenty.mx",
+        timeout_seconds=5,
+        allow_private=True,
+    )
+
+
 async def test_webpush_payload_is_encrypted_and_signed() -> None:
     service = PushService()
-    provider = WebPushProvider(
-        private_key=vapid_key(), subject="mailto:soporte@cuenty.mx", timeout_seconds=5
-    )
+    provider = local_webpush()
     async with running(LocalServer(service)) as server:
         outgoing = message("push", f"{server.url}/push/send/abc", push_keys=service.keys())
         location = await provider.send(outgoing, None)  # type: ignore[arg-type]
@@ -387,9 +395,7 @@ async def test_webpush_payload_is_encrypted_and_signed() -> None:
 
 async def test_webpush_gone_subscription_is_permanent() -> None:
     service = PushService(status=410)
-    provider = WebPushProvider(
-        private_key=vapid_key(), subject="mailto:soporte@cuenty.mx", timeout_seconds=5
-    )
+    provider = local_webpush()
     async with running(LocalServer(service)) as server:
         outgoing = message("push", f"{server.url}/push/send/abc", push_keys=service.keys())
         with pytest.raises(ProviderError) as raised:

@@ -45,6 +45,18 @@ SAMPLE_VALUES: dict[str, Any] = {
     "url": "https://hooks.integrador.mx/cuenty",
     "title": "Aviso",
     "message": "Tu pedido va en camino.",
+    "requestCount": 12,
+    "overdue": 1,
+    "requests": [
+        {"folio": "ARCO-2026-0007", "dueDate": "2027-01-05", "businessDaysLeft": 2},
+        {"folio": "ARCO-2026-0003", "dueDate": "2026-12-01", "businessDaysLeft": -3},
+    ],
+    "unlisted": 10,
+    "whatHappened": "Un tercero accedió a una copia de respaldo el 1 de diciembre.",
+    "dataInvolved": ["nombre", "correo electrónico"],
+    "recommendations": "Cambia tu contraseña y desconfía de correos que pidan tus datos.",
+    "correctiveActions": "Cerramos el acceso y cambiamos todas las llaves.",
+    "moreInformation": "https://cuenty.mx/privacidad/incidentes",
 }
 
 

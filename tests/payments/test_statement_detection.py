@@ -140,9 +140,7 @@ def test_external_entity_not_loaded(tmp_path: Path) -> None:
 
 
 def test_bad_mt940_movement_rejected() -> None:
-    data = MT940.replace(
-        b":62F:", b":61:26XX011201C9,00NTRFNONREF\n:86:LINEA DANADA\n:62F:"
-    )
+    data = MT940.replace(b":62F:", b":61:26XX011201C9,00NTRFNONREF\n:86:LINEA DANADA\n:62F:")
 
     statement = parse(data)
 
@@ -205,8 +203,14 @@ def test_line_key_same_across_encodings() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["bbva_movimientos.csv", "santander_movimientos.csv", "banorte_movimientos.txt",
-             "camt054_spei.xml", "mt942_intradia.txt"],
+    "name",
+    [
+        "bbva_movimientos.csv",
+        "santander_movimientos.csv",
+        "banorte_movimientos.txt",
+        "camt054_spei.xml",
+        "mt942_intradia.txt",
+    ],
 )
 def test_line_keys_distinct_within_file(name: str) -> None:
     keys = [line.line_key for line in parse((SAMPLES / name).read_bytes()).lines]

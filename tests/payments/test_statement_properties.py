@@ -50,12 +50,18 @@ def test_mutated_samples(data: bytes) -> None:
 
 
 @PROPERTY_SETTINGS
-@given(st.lists(st.text(alphabet=st.sampled_from(list(":0123456789CDRNTFMX,/- \n")), max_size=30),
-                max_size=12))
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list(":0123456789CDRNTFMX,/- \n")), max_size=30),
+        max_size=12,
+    )
+)
 def test_mt940_like_text(tags: list[str]) -> None:
-    text = ":20:X\n:25:ACC\n:28C:1/1\n:60F:C261201MXN1,00\n" + "".join(
-        f":61:{tag}\n" for tag in tags
-    ) + ":62F:C261201MXN1,00\n"
+    text = (
+        ":20:X\n:25:ACC\n:28C:1/1\n:60F:C261201MXN1,00\n"
+        + "".join(f":61:{tag}\n" for tag in tags)
+        + ":62F:C261201MXN1,00\n"
+    )
     _parse_or_reject(text.encode())
 
 

@@ -34,7 +34,10 @@ def test_bbva_csv_lines(encoding: str) -> None:
     assert statement.format is StatementFormat.BBVA_CSV
     assert statement.rejected == []
     assert [line.amount for line in statement.lines] == [
-        Decimal("5127.17"), Decimal("-174.00"), Decimal("1299.00"), Decimal("-2000.00"),
+        Decimal("5127.17"),
+        Decimal("-174.00"),
+        Decimal("1299.00"),
+        Decimal("-2000.00"),
         Decimal("350.50"),
     ]
     first = statement.lines[0]
@@ -55,7 +58,10 @@ def test_santander_csv_lines(encoding: str) -> None:
     assert statement.rejected == []
     assert statement.account_id == "65501122334"
     assert [line.amount for line in statement.lines] == [
-        Decimal("5127.17"), Decimal("-87.00"), Decimal("1299.00"), Decimal("-3450.25"),
+        Decimal("5127.17"),
+        Decimal("-87.00"),
+        Decimal("1299.00"),
+        Decimal("-3450.25"),
     ]
     first = statement.lines[0]
     assert first.booking_date == date(2026, 12, 1)
@@ -75,7 +81,9 @@ def test_banorte_txt_lines(encoding: str) -> None:
     assert statement.format is StatementFormat.BANORTE_CSV
     assert statement.account_id == "0845123456"
     assert [line.amount for line in statement.lines] == [
-        Decimal("5127.17"), Decimal("-1500.00"), Decimal("1299.00"),
+        Decimal("5127.17"),
+        Decimal("-1500.00"),
+        Decimal("1299.00"),
     ]
     first = statement.lines[0]
     assert first.tracking_key == "2026120140012BBVA000048213"

@@ -408,3 +408,11 @@ async def staff_user_ids(session: AsyncSession, roles: tuple[str, ...]) -> list[
         select(User.id).where(User.role.in_(roles), User.is_active.is_(True)).order_by(User.id)
     )
     return list(rows)
+
+
+async def existing_user_ids(session: AsyncSession, user_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Return those of the ids that name a stored user, in the order given."""
+    if not user_ids:
+        return []
+    found = set(await session.scalars(select(User.id).where(User.id.in_(user_ids))))
+    return [user_id for user_id in user_ids if user_id in found]

@@ -5,6 +5,7 @@ provider status callbacks.
 
 from __future__ import annotations
 
+import hmac
 import json
 import uuid
 from typing import Annotated, Any
@@ -116,7 +117,8 @@ async def list_notifications(
         params=pages,
         request=request,
     )
-    return Page(items=[NotificationOut.of(row) for row in rows], next=following)
+    items = [NotificationOut.of(row, show_error=principal.is_staff) for row in rows]
+    return Page(items=items, next=following)
 
 
 @router.post(
@@ -195,10 +197,11 @@ async def twilio_callback(request: Request, session: DbSession) -> Response:
 async def whatsapp_verify(request: Request) -> Response:
     expected = request.app.state.settings.meta_whatsapp_verify_token
     query = request.query_params
+    provided = query.get("hub.verify_token") or ""
     if (
         not expected
         or query.get("hub.mode") != "subscribe"
-        or query.get("hub.verify_token") != expected
+        or not hmac.compare_digest(provided.encode(), expected.encode())
     ):
         raise InvalidCallbackSignatureError()
     return Response(content=query.get("hub.challenge", ""), media_type="text/plain")

@@ -4,16 +4,17 @@ the event, so a handler that runs twice sends nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.identity.models import Role
 from cuenty.identity.service import staff_user_ids
+from cuenty.notifications import privacy_events
+from cuenty.notifications.privacy_events import EventSender
 from cuenty.notifications.service import send
 
-EventSender = Callable[[AsyncSession, str, Mapping[str, Any], str], Awaitable[int]]
 STAFF_ALERT_ROLES = (Role.OPERATIONS.value, Role.ADMIN.value)
 
 
@@ -123,27 +124,6 @@ async def payment_received(
     return 1
 
 
-def _arco(template: str) -> EventSender:
-    async def sender(
-        session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
-    ) -> int:
-        await send(
-            session,
-            user_id=data["userId"],
-            template=template,
-            context={
-                "requestId": data["requestId"],
-                "folio": data["folio"],
-                "requestType": data["requestType"],
-                "dueDate": data.get("dueDate"),
-            },
-            dedupe_key=f"{template}:{data['requestId']}",
-        )
-        return 1
-
-    return sender
-
-
 async def endpoint_disabled(
     session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
 ) -> int:
@@ -201,9 +181,8 @@ SENDERS: dict[str, EventSender] = {
     "order.awaiting_stock": order_awaiting_stock,
     "payment.instructions_issued": payment_instructions_issued,
     "payment.received": payment_received,
-    "compliance.request_created": _arco("arco_request_received"),
-    "compliance.request_completed": _arco("arco_request_answered"),
     "webhooks.endpoint_disabled": endpoint_disabled,
     "security.new_login": new_login,
     "security.api_key_created": api_key_created,
+    **privacy_events.SENDERS,
 }

@@ -24,7 +24,7 @@ class MissingContextLoaderError(LookupError):
 
 
 # Templates whose content exists only through a loader.
-LOADED_TEMPLATES = frozenset({"credentials_delivered"})
+LOADED_TEMPLATES = frozenset({"credentials_delivered", "security_incident_notice"})
 
 
 def context_loader(template: str) -> Callable[[ContextLoader], ContextLoader]:

@@ -50,13 +50,17 @@ class NotificationOut(ApiModel):
     recipient: str | None = Field(description="Destino enmascarado", examples=["+52******5678"])
     provider: str | None
     attempts: int
-    last_error: str | None
+    last_error: str | None = Field(
+        description="Último error de envío; solo el personal lo ve (null para el cliente)"
+    )
     created_at: datetime
     sent_at: datetime | None
     delivered_at: datetime | None
 
     @classmethod
-    def of(cls, row: Notification) -> NotificationOut:
+    def of(cls, row: Notification, *, show_error: bool) -> NotificationOut:
+        """Build the view of a log row. `show_error` is for staff only: a provider's error
+        text can quote a third-party server's reply body, which a customer must not read."""
         return cls(
             id=row.id,
             user_id=row.user_id,
@@ -67,7 +71,7 @@ class NotificationOut(ApiModel):
             recipient=row.recipient_masked,
             provider=row.provider,
             attempts=row.attempts,
-            last_error=row.last_error,
+            last_error=row.last_error if show_error else None,
             created_at=row.created_at,
             sent_at=row.sent_at,
             delivered_at=row.delivered_at,

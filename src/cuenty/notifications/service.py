@@ -108,6 +108,46 @@ async def queue(
     return notification_id
 
 
+async def record_unsent(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID | str,
+    template: str,
+    context: Mapping[str, Any],
+    reason: str,
+    dedupe_key: str,
+) -> uuid.UUID:
+    """Record a notification that is deliberately not sent, with the reason, so the delivery
+    log shows staff what a person must do instead.
+
+    Returns its id, or the first notification's id when the dedupe key was already used.
+    """
+    spec_for(template)
+    existing = await repository.id_for_dedupe_key(session, dedupe_key)
+    if existing is not None:
+        return existing
+    notification_id = uuid.uuid4()
+    values = {
+        "id": notification_id,
+        "user_id": uuid.UUID(str(user_id)),
+        "template": template,
+        "purpose": Purpose.TRANSACTIONAL.value,
+        "fixed_recipient": False,
+        "context": normalize_payload(context),
+        "dedupe_key": dedupe_key,
+        "status": NotificationStatus.SUPPRESSED.value,
+        "last_error": reason[:500],
+        "attempts": 0,
+        "created_at": utc_now(),
+    }
+    added = await repository.insert_unless_exists(
+        session, Notification, values, unique=["dedupe_key"]
+    )
+    if not added:
+        return await repository.id_for_dedupe_key(session, dedupe_key) or notification_id
+    return notification_id
+
+
 def unseal(master_key: str, notification: Notification) -> dict[str, str]:
     if notification.sealed is None:
         return {}

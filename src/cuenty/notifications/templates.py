@@ -118,6 +118,27 @@ SPECS: dict[str, TemplateSpec] = {
             urgent=True,
             whatsapp_parameters=("number", "serviceName", "missing"),
         ),
+        # Urgent: the contact is suppressed `compliance_suppression_notice_hours` (default 1)
+        # after the event, so the notice cannot wait for quiet hours to end.
+        TemplateSpec(
+            "arco_suppression_notice", ("folio",), urgent=True, whatsapp_parameters=("folio",)
+        ),
+        TemplateSpec(
+            "arco_deadline_alert",
+            ("requestCount", "overdue", "requests", "unlisted"),
+            whatsapp_parameters=("requestCount", "overdue"),
+        ),
+        TemplateSpec(
+            "security_incident_notice",
+            (
+                "whatHappened",
+                "dataInvolved",
+                "recommendations",
+                "correctiveActions",
+                "moreInformation",
+            ),
+            whatsapp_parameters=("whatHappened", "moreInformation"),
+        ),
         TemplateSpec("webhook_endpoint_disabled", ("url",), whatsapp_parameters=("url",)),
         TemplateSpec("staff_message", ("title", "message"), whatsapp_parameters=("message",)),
     )

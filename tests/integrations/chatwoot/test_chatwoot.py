@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cuenty.identity.models import User
 from cuenty.integrations.chatwoot import summaries, tasks, verification
 from cuenty.integrations.chatwoot.models import ChatwootContact, ChatwootEvent
 from cuenty.kit.clock import utc_now
@@ -100,7 +101,7 @@ def chatwoot_registry() -> JobRegistry:
     jobs = JobRegistry()
     for name in (tasks.SYNC_JOB, tasks.NOTE_JOB, tasks.REPLY_JOB):
         jobs.handlers[name] = registry.get(name)
-    for event_type in ("user.created", "user.updated"):
+    for event_type in tasks.SYNC_EVENTS:
         jobs.subscribe(event_type, tasks.SYNC_JOB)
     for event_type in tasks.NOTES:
         jobs.subscribe(event_type, tasks.NOTE_JOB)
@@ -169,6 +170,31 @@ async def test_profile_change_updates_contact(engine: AsyncEngine) -> None:
     assert methods == ["POST", "PUT"]
     assert chatwoot.contacts[40]["custom_attributes"]["active_subscriptions"] == 2
     assert chatwoot.contacts[40]["custom_attributes"]["lifetime_value"] == "1198.00"
+
+
+@SQLITE
+async def test_rectification_updates_contact(engine: AsyncEngine) -> None:
+    factory = create_session_factory(engine)
+    user = await add_user(factory, phone="+525512345678")
+    chatwoot = FakeChatwoot()
+    async with running(LocalServer(chatwoot)) as server:
+        await emit(engine, "user.created", user_id=str(user.id))
+        await runner(engine, settings(server.url)).run_pending()
+        async with transaction(factory) as session:
+            stored = await session.get(User, user.id)
+            assert stored is not None
+            stored.name = "Ana María López"
+        await emit(
+            engine,
+            "compliance.data_rectified",
+            userId=str(user.id),
+            requestId=str(uuid.uuid4()),
+            fields=["name"],
+        )
+        await runner(engine, settings(server.url)).run_pending()
+
+    assert [request.method for request in server.requests] == ["POST", "PUT"]
+    assert chatwoot.contacts[40]["name"] == "Ana María López"
 
 
 @SQLITE
@@ -327,6 +353,31 @@ async def test_replayed_delivery_is_ignored(app: FastAPI, client: httpx.AsyncCli
     replay = await client.post("/v1/chatwoot/webhooks", content=body, headers=headers)
 
     assert first.json()["duplicate"] is False
+    assert replay.json()["duplicate"] is True
+
+
+async def test_replay_with_new_delivery_header_is_ignored(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    configure(app)
+    body = incoming("estatus de mi cuenta")
+    headers = signed_headers(body)
+    replayed_headers = {**headers, "x-chatwoot-delivery": str(uuid.uuid4())}
+
+    await client.post("/v1/chatwoot/webhooks", content=body, headers=headers)
+    replay = await client.post("/v1/chatwoot/webhooks", content=body, headers=replayed_headers)
+
+    assert replay.json()["duplicate"] is True
+
+
+async def test_token_mode_replay_is_ignored(app: FastAPI, client: httpx.AsyncClient) -> None:
+    configure(app, chatwoot_webhook_mode="token")
+    body = incoming("estado de mi suscripción")
+    url = f"/v1/chatwoot/webhooks?token={WEBHOOK_SECRET}"
+
+    await client.post(url, content=body, headers={"x-chatwoot-delivery": "a"})
+    replay = await client.post(url, content=body, headers={"x-chatwoot-delivery": "b"})
+
     assert replay.json()["duplicate"] is True
 
 

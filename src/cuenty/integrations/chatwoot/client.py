@@ -83,9 +83,32 @@ class ChatwootClient:
         document = await self._request("POST", f"/conversations/{conversation_id}/messages", body)
         return int(document.get("id") or 0)
 
+    async def delete_contact(self, contact_id: int) -> bool:
+        """Delete the contact and its conversations at Chatwoot; return False when Chatwoot
+        no longer had it (404). The success body is not read, since it carries no data."""
+        try:
+            await self._send("DELETE", f"/contacts/{contact_id}")
+        except ChatwootError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
     async def _request(
         self, method: str, path: str, body: dict[str, Any] | None = None
     ) -> dict[str, Any]:
+        response = await self._send(method, path, body)
+        try:
+            document = response.json()
+        except ValueError as error:
+            raise ChatwootError(
+                f"Chatwoot responded to {method} {path} without JSON", permanent=False
+            ) from error
+        return document if isinstance(document, dict) else {"payload": document}
+
+    async def _send(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> httpx.Response:
         headers = {"api_access_token": self.api_token}
         try:
             async with httpx.AsyncClient(
@@ -103,10 +126,4 @@ class ChatwootClient:
             text += response.text[:ERROR_TEXT_CHARS]
             permanent = response.status_code < 500 and response.status_code != 429
             raise ChatwootError(text, permanent=permanent, status=response.status_code)
-        try:
-            document = response.json()
-        except ValueError as error:
-            raise ChatwootError(
-                f"Chatwoot responded to {method} {path} without JSON", permanent=False
-            ) from error
-        return document if isinstance(document, dict) else {"payload": document}
+        return response

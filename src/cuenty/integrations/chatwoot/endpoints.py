@@ -2,6 +2,11 @@
 
 A status question from a contact queues a reply job; a conversation status change is
 recorded. Each delivery is handled once: a replay gets 200 and changes nothing.
+
+Duplicates are recognised by what the sender cannot change without the secret: the signature
+(an HMAC over the timestamp and the body) in signature mode, the body's SHA-256 in token
+mode. The unsigned `X-Chatwoot-Delivery` header is not used, because a replayed request could
+carry any value there.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ async def receive_webhook(request: Request, session: DbSession) -> dict[str, Any
     _verify(request, body)
     document = _parse(body)
     event = str(document.get("event") or "")
-    delivery = request.headers.get("x-chatwoot-delivery") or hashlib.sha256(body).hexdigest()
+    delivery = _delivery_key(request, body)
     conversation = document.get("conversation") or {}
     conversation_id = _int(conversation.get("id")) if conversation else None
     contact_id = _contact_id(document)
@@ -69,6 +74,13 @@ def _verify(request: Request, body: bytes) -> None:
         valid = verification.signature_valid(secret, request.headers, body, utc_now())
     if not valid:
         raise InvalidChatwootSignatureError()
+
+
+def _delivery_key(request: Request, body: bytes) -> str:
+    # _verify has already checked the signature, so it is present in signature mode.
+    if request.app.state.settings.chatwoot_webhook_mode == "signature":
+        return "signature:" + request.headers["x-chatwoot-signature"]
+    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def _parse(body: bytes) -> dict[str, Any]:

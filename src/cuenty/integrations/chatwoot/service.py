@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cuenty.compliance.repository import user_is_blocked
 from cuenty.config import Settings
 from cuenty.identity.errors import UserNotFoundError
 from cuenty.identity.service import load_user
@@ -58,11 +59,15 @@ async def sync_contact(
     settings: Settings,
     user_id: uuid.UUID,
 ) -> int | None:
-    """Create or update the user's Chatwoot contact; return its id (None: no such user)."""
+    """Create or update the user's Chatwoot contact; return its id (None: no such user, or
+    the user's data are blocked by a cancellation and must not be processed)."""
     async with transaction(factory) as session:
         try:
             user = await load_user(session, user_id)
         except UserNotFoundError:
+            return None
+        if await user_is_blocked(session, user_id):
+            log.info("chatwoot.sync_skipped", user_id=str(user_id), reason="data blocked")
             return None
         known = await session.get(ChatwootContact, user_id)
         fields = await _contact_fields(session, user, settings)
@@ -92,9 +97,14 @@ async def add_private_note(
     note: str,
 ) -> int | None:
     """Add a private note to the user's open conversation, opening one in the configured
-    inbox when there is none; return the conversation id (None when impossible)."""
+    inbox when there is none; return the conversation id (None when impossible or when the
+    user's data are blocked)."""
     async with factory() as session:
         contact = await session.get(ChatwootContact, user_id)
+        blocked = await user_is_blocked(session, user_id)
+    if blocked:
+        log.info("chatwoot.note_skipped", user_id=str(user_id), reason="data blocked")
+        return None
     if contact is None:
         if await sync_contact(factory, client, settings, user_id) is None:
             return None

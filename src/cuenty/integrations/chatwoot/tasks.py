@@ -18,6 +18,9 @@ from cuenty.kit.i18n import N_, translate
 SYNC_JOB = "chatwoot.sync_contact"
 NOTE_JOB = "chatwoot.add_note"
 REPLY_JOB = "chatwoot.reply_status"
+# Events after which the contact at Chatwoot is brought up to date. A rectification (ARCO)
+# changes the profile without publishing `user.updated`.
+SYNC_EVENTS = ("user.created", "user.updated", "compliance.data_rectified")
 
 # Chatwoot may be down for minutes: 30 s, 1, 2, 4 ... minutes, eight attempts.
 CHATWOOT_RETRY = jobs.RetryPolicy(
@@ -115,7 +118,7 @@ async def _call(work: Any) -> None:
         log.warning("chatwoot.request_rejected", status=error.status, error=str(error)[:300])
 
 
-for _event_type in ("user.created", "user.updated"):
+for _event_type in SYNC_EVENTS:
     jobs.subscribe(_event_type, SYNC_JOB)
 for _event_type in NOTES:
     jobs.subscribe(_event_type, NOTE_JOB)

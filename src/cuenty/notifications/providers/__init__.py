@@ -16,12 +16,13 @@ __all__ = ["CHANNELS", "OutgoingMessage", "Provider", "ProviderError", "build_pr
 
 
 def build_providers(settings: Settings, resources: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return the provider of every channel. `resources` may carry `smtp_tls_context`."""
+    """Return the provider of every channel. `resources` may carry `smtp_tls_context`, and
+    `push_resolver` and `push_tls_context` for Web Push (tests use their own)."""
     return {
         "whatsapp": _whatsapp(settings),
         "sms": _sms(settings),
         "email": _email(settings, resources or {}),
-        "push": _push(settings),
+        "push": _push(settings, resources or {}),
     }
 
 
@@ -92,13 +93,17 @@ def _email(settings: Settings, resources: dict[str, Any]) -> Any:
     return DevProvider("email")
 
 
-def _push(settings: Settings) -> Any:
+def _push(settings: Settings, resources: dict[str, Any]) -> Any:
     if settings.push_provider == "webpush":
         from cuenty.notifications.providers.webpush import WebPushProvider
+        from cuenty.webhooks.targets import system_resolver
 
         return WebPushProvider(
             private_key=settings.optional_secret("vapid_private_key") or "",
             subject=settings.vapid_subject,
             timeout_seconds=settings.provider_timeout_seconds,
+            allow_private=settings.push_allow_private_endpoints,
+            resolver=resources.get("push_resolver") or system_resolver,
+            tls_context=resources.get("push_tls_context"),
         )
     return DevProvider("push")

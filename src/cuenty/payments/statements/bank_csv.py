@@ -65,8 +65,18 @@ class CsvLayout:
     currency: str = "MXN"
 
     def required(self) -> set[str]:
-        names = {self.booking_date, *self.description, self.value_date, self.debit, self.credit,
-                 self.amount, self.sign, self.balance, self.reference, self.account}
+        names = {
+            self.booking_date,
+            *self.description,
+            self.value_date,
+            self.debit,
+            self.credit,
+            self.amount,
+            self.sign,
+            self.balance,
+            self.reference,
+            self.account,
+        }
         return {name for name in names if name}
 
 
@@ -114,18 +124,26 @@ def parse_bank_csv(text: str, match: _Match) -> ParsedStatement:
         if index < match.header_row or not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            rejected.append(RejectedLine(
-                line_number=line_number,
-                reason=N_("The line has {found} columns but the header has {expected}."),
-                params={"found": len(row), "expected": len(header)},
-                text=match.delimiter.join(row),
-            ))
+            rejected.append(
+                RejectedLine(
+                    line_number=line_number,
+                    reason=N_("The line has {found} columns but the header has {expected}."),
+                    params={"found": len(row), "expected": len(header)},
+                    text=match.delimiter.join(row),
+                )
+            )
             continue
         try:
             lines.append(_to_line(layout, dict(zip(header, row, strict=True)), line_number))
         except InvalidField as error:
-            rejected.append(RejectedLine(line_number=line_number, reason=error.reason,
-                                         params=error.params, text=match.delimiter.join(row)))
+            rejected.append(
+                RejectedLine(
+                    line_number=line_number,
+                    reason=error.reason,
+                    params=error.params,
+                    text=match.delimiter.join(row),
+                )
+            )
     accounts = {line.account_id for line in lines}
     account = next(iter(accounts)) if len(accounts) == 1 else None
     return ParsedStatement(
@@ -199,8 +217,9 @@ def _signed_amount(layout: CsvLayout, cells: dict[str, str]) -> Decimal:
         amount = _positive(cells[layout.amount])
         sign = cells[layout.sign].strip()
         if sign not in ("+", "-"):
-            raise InvalidField(N_("Invalid sign {value}: expected + (credit) or - (debit)."),
-                               value=sign)
+            raise InvalidField(
+                N_("Invalid sign {value}: expected + (credit) or - (debit)."), value=sign
+            )
         return -amount if sign == "-" else amount
     debit = _optional_positive(cells[layout.debit]) if layout.debit else None
     credit = _optional_positive(cells[layout.credit]) if layout.credit else None
@@ -214,14 +233,17 @@ def _signed_amount(layout: CsvLayout, cells: dict[str, str]) -> Decimal:
 def _optional_positive(text: str) -> Decimal | None:
     amount = parse_optional_amount(text)
     if amount is not None and amount < 0:
-        raise InvalidField(N_("Invalid amount {value}: the debit and credit columns must hold a "
-                              "positive number."), value=text)
+        raise InvalidField(
+            N_("Invalid amount {value}: the debit and credit columns must hold a positive number."),
+            value=text,
+        )
     return amount
 
 
 def _positive(text: str) -> Decimal:
     amount = parse_optional_amount(text)
     if amount is None or amount <= 0:
-        raise InvalidField(N_("Invalid amount {value}: expected a positive number such as "
-                              "$5,127.17."), value=text)
+        raise InvalidField(
+            N_("Invalid amount {value}: expected a positive number such as $5,127.17."), value=text
+        )
     return amount

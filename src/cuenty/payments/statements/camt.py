@@ -45,8 +45,13 @@ _CLOSING_CODES = ("CLBD",)
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           huge_tree=False, remove_comments=True)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+    )
 
 
 def read_xml(data: bytes) -> etree._Element:
@@ -54,11 +59,14 @@ def read_xml(data: bytes) -> etree._Element:
     try:
         root = etree.fromstring(data, parser=_parser())
     except (etree.XMLSyntaxError, ValueError) as error:
-        raise StatementFormatError(N_("The file is not well-formed XML: {problem}."),
-                                   params={"problem": short_problem(error)}) from error
+        raise StatementFormatError(
+            N_("The file is not well-formed XML: {problem}."),
+            params={"problem": short_problem(error)},
+        ) from error
     if root is None:
-        raise StatementFormatError(N_("The file is not well-formed XML: {problem}."),
-                                   params={"problem": "no root element"})
+        raise StatementFormatError(
+            N_("The file is not well-formed XML: {problem}."), params={"problem": "no root element"}
+        )
     return root
 
 
@@ -92,8 +100,11 @@ def parse_camt(root: etree._Element, fmt: StatementFormat) -> ParsedStatement:
             try:
                 lines.append(_entry_line(entry, ns, account))
             except InvalidField as error:
-                rejected.append(RejectedLine(line_number=entry.sourceline or 0,
-                                             reason=error.reason, params=error.params))
+                rejected.append(
+                    RejectedLine(
+                        line_number=entry.sourceline or 0, reason=error.reason, params=error.params
+                    )
+                )
 
     single = len(accounts) == 1
     first, last = reports[0], reports[-1]
@@ -125,14 +136,11 @@ def _entry_line(entry: etree._Element, ns: dict[str, str], account: str | None) 
     # The counterparty of a credit is the debtor (the payer); of a debit, the creditor.
     party = "Dbtr" if indicator == "CRDT" else "Cdtr"
     remittance = " ".join(_texts(details, "c:RmtInf/c:Ustrd", ns))
-    additional = " ".join(
-        _texts(entry, "c:AddtlNtryInf", ns) + _texts(details, "c:AddtlTxInf", ns)
-    )
+    additional = " ".join(_texts(entry, "c:AddtlNtryInf", ns) + _texts(details, "c:AddtlTxInf", ns))
     description = " ".join(part for part in (remittance, additional) if part)
-    counterparty_account = (
-        _text(details, f"c:RltdPties/c:{party}Acct/c:Id/c:Othr/c:Id", ns)
-        or _text(details, f"c:RltdPties/c:{party}Acct/c:Id/c:IBAN", ns)
-    )
+    counterparty_account = _text(
+        details, f"c:RltdPties/c:{party}Acct/c:Id/c:Othr/c:Id", ns
+    ) or _text(details, f"c:RltdPties/c:{party}Acct/c:Id/c:IBAN", ns)
     structured_reference = _text(details, "c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref", ns)
 
     return StatementLine(
@@ -145,7 +153,8 @@ def _entry_line(entry: etree._Element, ns: dict[str, str], account: str | None) 
         account_id=account,
         counterparty_name=_text(details, f"c:RltdPties/c:{party}/c:Pty/c:Nm", ns)
         or _text(details, f"c:RltdPties/c:{party}/c:Nm", ns),
-        counterparty_account=clabe_or_none(counterparty_account) or counterparty_account
+        counterparty_account=clabe_or_none(counterparty_account)
+        or counterparty_account
         or find_clabe(description),
         tracking_key=find_tracking_key(description),
         numeric_reference=_numeric(structured_reference) or find_numeric_reference(description),
@@ -157,8 +166,9 @@ def _entry_line(entry: etree._Element, ns: dict[str, str], account: str | None) 
     )
 
 
-def _entry_date(entry: etree._Element, path: str, ns: dict[str, str],
-                required: bool = True) -> date | None:
+def _entry_date(
+    entry: etree._Element, path: str, ns: dict[str, str], required: bool = True
+) -> date | None:
     day = _text(entry, f"{path}/c:Dt", ns)
     moment = _text(entry, f"{path}/c:DtTm", ns)
     try:
@@ -167,8 +177,9 @@ def _entry_date(entry: etree._Element, path: str, ns: dict[str, str],
         if moment:
             return mexico_city_date(datetime.fromisoformat(moment))
     except ValueError as error:
-        raise InvalidField(N_("Invalid date {value} in {element}."),
-                           value=day or moment or "", element=path[2:]) from error
+        raise InvalidField(
+            N_("Invalid date {value} in {element}."), value=day or moment or "", element=path[2:]
+        ) from error
     if required:
         raise InvalidField(N_("The entry has no booking date (BookgDt)."))
     return None
@@ -190,11 +201,13 @@ def _decimal(text: str | None) -> Decimal:
     try:
         amount = Decimal((text or "").strip())
     except InvalidOperation as error:
-        raise InvalidField(N_("Invalid amount {value}: expected a number such as 5127.17."),
-                           value=text or "") from error
+        raise InvalidField(
+            N_("Invalid amount {value}: expected a number such as 5127.17."), value=text or ""
+        ) from error
     if not amount.is_finite() or amount < 0:
-        raise InvalidField(N_("Invalid amount {value}: expected a number such as 5127.17."),
-                           value=text or "")
+        raise InvalidField(
+            N_("Invalid amount {value}: expected a number such as 5127.17."), value=text or ""
+        )
     return amount
 
 

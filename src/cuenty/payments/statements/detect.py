@@ -37,8 +37,10 @@ def _parse(data: bytes) -> ParsedStatement:
     if not data.strip():
         raise StatementFormatError(N_("The file is empty."))
     if len(data) > MAX_STATEMENT_BYTES:
-        raise StatementFormatError(N_("The file is larger than the limit of {limit} MiB."),
-                                   params={"limit": MAX_STATEMENT_BYTES // (1024 * 1024)})
+        raise StatementFormatError(
+            N_("The file is larger than the limit of {limit} MiB."),
+            params={"limit": MAX_STATEMENT_BYTES // (1024 * 1024)},
+        )
     if looks_like_ofx(data[:4096]):
         return parse_ofx(data)
     if data.lstrip(UTF8_BOM + b" \t\r\n").startswith(b"<"):
@@ -46,8 +48,10 @@ def _parse(data: bytes) -> ParsedStatement:
         fmt = camt_format(root)
         if fmt is None:
             raise StatementFormatError(
-                N_("The XML document is not a camt.053 or camt.054 statement (namespace "
-                   "{namespace})."),
+                N_(
+                    "The XML document is not a camt.053 or camt.054 statement (namespace "
+                    "{namespace})."
+                ),
                 params={"namespace": root.nsmap.get(root.prefix) or "none"},
             )
         return parse_camt(root, fmt)

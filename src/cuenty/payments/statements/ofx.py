@@ -45,8 +45,9 @@ def parse_ofx(data: bytes) -> ParsedStatement:
     # KeyError, IndexError, AttributeError, TypeError from model validation...), and any of
     # them means the same thing here: the file cannot be read.
     except Exception as error:
-        raise StatementFormatError(N_("The OFX file cannot be read: {problem}."),
-                                   params={"problem": short_problem(error)}) from error
+        raise StatementFormatError(
+            N_("The OFX file cannot be read: {problem}."), params={"problem": short_problem(error)}
+        ) from error
     if not statements:
         raise StatementFormatError(N_("The OFX file contains no bank statement (STMTRS)."))
 
@@ -79,9 +80,7 @@ def _account_id(statement: Any) -> str | None:
 def _to_line(transaction: Any, currency: str, account: str | None) -> StatementLine:
     posted = _ofx_date(transaction.dtposted)
     available = transaction.dtavail
-    text = " ".join(
-        str(part) for part in (transaction.name, transaction.memo) if part
-    )
+    text = " ".join(str(part) for part in (transaction.name, transaction.memo) if part)
     payee = getattr(transaction, "payee", None)
     name = transaction.name or (payee.name if payee is not None else None)
     counter_account = getattr(getattr(transaction, "bankacctto", None), "acctid", None)

@@ -86,8 +86,10 @@ def parse_swift(data: bytes, fmt: StatementFormat) -> ParsedStatement:
     text = decode_text(data)
     chunks = _split_statements(text)
     if not chunks:
-        raise StatementFormatError(N_("The {format} file contains no statement (no :20: tag)."),
-                                   params={"format": fmt.value.upper()})
+        raise StatementFormatError(
+            N_("The {format} file contains no statement (no :20: tag)."),
+            params={"format": fmt.value.upper()},
+        )
     lines: list[StatementLine] = []
     rejected: list[RejectedLine] = []
     summaries: list[dict[str, Any]] = []
@@ -135,8 +137,10 @@ def _parse_chunk(chunk: _Chunk, fmt: StatementFormat, rejected: list[RejectedLin
         balances = (_opening(summary), _closing(summary))
         if fmt is StatementFormat.MT940 and None in balances:
             raise StatementFormatError(
-                N_("The MT940 statement starting at line {line} lacks its opening (:60F:/:60M:) "
-                   "or closing (:62F:/:62M:) balance: the file is truncated or corrupt."),
+                N_(
+                    "The MT940 statement starting at line {line} lacks its opening (:60F:/:60M:) "
+                    "or closing (:62F:/:62M:) balance: the file is truncated or corrupt."
+                ),
                 params={"line": chunk.numbers[0]},
             )
         return transactions
@@ -155,8 +159,9 @@ def _closing(summary: dict[str, Any]) -> Any:
     return summary.get("final_closing_balance") or summary.get("intermediate_closing_balance")
 
 
-def _drop_bad_movement(chunk: _Chunk, error: RuntimeError, fmt: StatementFormat,
-                       rejected: list[RejectedLine]) -> None:
+def _drop_bad_movement(
+    chunk: _Chunk, error: RuntimeError, fmt: StatementFormat, rejected: list[RejectedLine]
+) -> None:
     """Remove the :61: movement that failed (and its :86: details) and record it as rejected.
 
     A failure in any other tag (balances, account, statement number) makes the file unusable.
@@ -174,11 +179,13 @@ def _drop_bad_movement(chunk: _Chunk, error: RuntimeError, fmt: StatementFormat,
         end += 1
         while end < len(chunk.lines) and not _TAG_LINE.match(chunk.lines[end]):
             end += 1
-    rejected.append(RejectedLine(
-        line_number=chunk.numbers[start],
-        reason=N_("Unreadable :61: movement; expected value date, mark, amount and type code."),
-        text=chunk.lines[start],
-    ))
+    rejected.append(
+        RejectedLine(
+            line_number=chunk.numbers[start],
+            reason=N_("Unreadable :61: movement; expected value date, mark, amount and type code."),
+            text=chunk.lines[start],
+        )
+    )
     del chunk.lines[start:end]
     del chunk.numbers[start:end]
 
@@ -213,7 +220,8 @@ def _to_line(data: dict[str, Any], statement: dict[str, Any]) -> StatementLine:
         description=description.strip(),
         account_id=statement.get("account_identification"),
         counterparty_name=data.get("applicant_name") or find_payer_name(searchable),
-        counterparty_account=clabe_or_none(counterparty_account) or counterparty_account
+        counterparty_account=clabe_or_none(counterparty_account)
+        or counterparty_account
         or find_clabe(searchable),
         tracking_key=find_tracking_key(searchable),
         numeric_reference=find_numeric_reference(searchable),
@@ -232,8 +240,12 @@ def _plain_date(value: date) -> date:
     return date(value.year, value.month, value.day)
 
 
-def _statement(fmt: StatementFormat, lines: list[StatementLine], rejected: list[RejectedLine],
-               summaries: list[dict[str, Any]]) -> ParsedStatement:
+def _statement(
+    fmt: StatementFormat,
+    lines: list[StatementLine],
+    rejected: list[RejectedLine],
+    summaries: list[dict[str, Any]],
+) -> ParsedStatement:
     accounts = {summary.get("account_identification") for summary in summaries}
     single = len(accounts) == 1
     account = next(iter(accounts)) if single else None

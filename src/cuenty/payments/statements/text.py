@@ -72,14 +72,16 @@ def parse_amount(text: str) -> Decimal:
         cleaned = "-$" + cleaned[2:]
     match = _AMOUNT.fullmatch(cleaned)
     if match is None:
-        raise InvalidField(N_("Invalid amount {value}: expected a number such as $5,127.17."),
-                           value=text)
+        raise InvalidField(
+            N_("Invalid amount {value}: expected a number such as $5,127.17."), value=text
+        )
     number = match["number"].replace(",", "") + (match["cents"] or "")
     try:
         amount = Decimal(number)
     except InvalidOperation as error:  # unreachable with the pattern above, kept as a guard
-        raise InvalidField(N_("Invalid amount {value}: expected a number such as $5,127.17."),
-                           value=text) from error
+        raise InvalidField(
+            N_("Invalid amount {value}: expected a number such as $5,127.17."), value=text
+        ) from error
     if negative or match["sign"] == "-":
         amount = -amount
     return amount
