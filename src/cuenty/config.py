@@ -173,10 +173,9 @@ class Settings(BaseSettings):
     compliance_extra_non_business_days: Annotated[list[date], NoDecode] = Field(
         default_factory=list
     )
-    # Processors (encargados) of personal data, each with its contract date or null.
-    compliance_processors: dict[str, date | None] = Field(
-        default_factory=lambda: {"chatwoot": None}
-    )
+    # Processors (encargados) of personal data, each with its contract date or null. The
+    # compliance check also counts Chatwoot as one whenever CUENTY_CHATWOOT_BASE_URL is set.
+    compliance_processors: dict[str, date | None] = Field(default_factory=dict)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -120,10 +120,24 @@ async def _codes(client: httpx.AsyncClient, officer: dict[str, str]) -> set[str]
 async def test_check_flags_unpublished_notice_and_processor(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
+    app.state.settings.chatwoot_base_url = "https://soporte.example.com"
     _officer, officer = await staff(client, app, "oficial@example.com")
     codes = await _codes(client, officer)
     assert "privacy_notice_unpublished" in codes
     assert "processor_without_contract" in codes
+
+
+async def test_unconfigured_chatwoot_is_no_processor(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    _officer, officer = await staff(client, app, "oficial@example.com")
+    assert "processor_without_contract" not in await _codes(client, officer)
+
+
+async def test_check_flags_placeholder_in_notice(client: httpx.AsyncClient, app: FastAPI) -> None:
+    _officer, officer = await staff(client, app, "oficial@example.com")
+    await publish_notice(client, officer)
+    assert "privacy_notice_placeholder" in await _codes(client, officer)
 
 
 async def test_check_flags_incomplete_notice(client: httpx.AsyncClient, app: FastAPI) -> None:
@@ -187,6 +201,7 @@ async def test_check_is_compliant_when_all_is_in_order(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     app.state.settings.compliance_processors = {"chatwoot": "2026-01-15"}
+    app.state.settings.company_address = "Av. Reforma 222, Juárez, 06600 Ciudad de México"
     _officer, officer = await staff(client, app, "oficial@example.com")
     await publish_notice(client, officer)
     result = (await client.get(f"{BASE}/check", headers=officer)).json()

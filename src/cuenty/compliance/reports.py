@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -81,7 +82,11 @@ async def check(session: AsyncSession, ctx: ComplianceContext, locale: str) -> d
             N_("{count} blocked data category(ies) are past their suppression date."),
             late_blocks,
         )
-    for name, contract in sorted(ctx.settings.compliance_processors.items()):
+    processors = dict(ctx.settings.compliance_processors)
+    if ctx.settings.chatwoot_base_url:
+        # Chatwoot receives customers' names and contacts once it is configured.
+        processors.setdefault("chatwoot", None)
+    for name, contract in sorted(processors.items()):
         if contract is None:
             flag(
                 "processor_without_contract",
@@ -170,6 +175,10 @@ async def _incident_counts(
     }
 
 
+# The default of a company setting left unset reads "... por configurar (CUENTY_NAME)".
+PLACEHOLDER = re.compile(r"\((CUENTY_[A-Z_]+)\)")
+
+
 async def _check_notices(session: AsyncSession, flag: Any) -> None:
     notices = await repository.notices_of_type(session, "integral")
     if not notices:
@@ -182,6 +191,17 @@ async def _check_notices(session: AsyncSession, flag: Any) -> None:
             N_("The integral privacy notice lacks {count} required element(s): {elements}."),
             len(missing),
             elements=", ".join(missing),
+        )
+    placeholders = sorted(set(PLACEHOLDER.findall(notices[-1].content)))
+    if placeholders:
+        flag(
+            "privacy_notice_placeholder",
+            N_(
+                "The integral privacy notice still shows unset settings ({settings}); set "
+                "them and publish a new version."
+            ),
+            len(placeholders),
+            settings=", ".join(placeholders),
         )
 
 
