@@ -40,6 +40,8 @@ async def publish_notice(
     version: str = "1.0.0",
     purposes: list[str] | None = None,
 ) -> dict[str, object]:
+    app = client._transport.app  # type: ignore[attr-defined]
+    app.state.settings.company_address = "Av. Reforma 222, Juárez, 06600 Ciudad de México"
     body: dict[str, object] = {"version": version, "effectiveDate": "2026-01-01"}
     if purposes is not None:
         body["purposes"] = purposes

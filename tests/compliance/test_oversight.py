@@ -134,10 +134,17 @@ async def test_unconfigured_chatwoot_is_no_processor(
     assert "processor_without_contract" not in await _codes(client, officer)
 
 
-async def test_check_flags_placeholder_in_notice(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_notice_with_unset_address_is_rejected(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     _officer, officer = await staff(client, app, "oficial@example.com")
-    await publish_notice(client, officer)
-    assert "privacy_notice_placeholder" in await _codes(client, officer)
+    response = await client.post(
+        f"{BASE}/privacy-notices",
+        json={"version": "1.0.0", "effectiveDate": "2026-01-01"},
+        headers=officer,
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "privacy_notice_placeholder"
 
 
 async def test_check_flags_incomplete_notice(client: httpx.AsyncClient, app: FastAPI) -> None:
@@ -201,7 +208,6 @@ async def test_check_is_compliant_when_all_is_in_order(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     app.state.settings.compliance_processors = {"chatwoot": "2026-01-15"}
-    app.state.settings.company_address = "Av. Reforma 222, Juárez, 06600 Ciudad de México"
     _officer, officer = await staff(client, app, "oficial@example.com")
     await publish_notice(client, officer)
     result = (await client.get(f"{BASE}/check", headers=officer)).json()

@@ -34,7 +34,9 @@ RULES = {
     "promotion_not_started": N_("This promotion starts on {date}."),
     "promotion_expired": N_("This promotion ended on {date}."),
     "promotion_exhausted": N_("This promotion has no uses left."),
-    "promotion_customer_limit": N_("You already used this promotion the most times allowed."),
+    "promotion_customer_limit": N_(
+        "You have already used this promotion the maximum number of times allowed."
+    ),
     "promotion_minimum": N_("This promotion needs a purchase of at least {minimum}."),
 }
 

@@ -121,3 +121,13 @@ class ConsentTitularOnlyError(ForbiddenError):
     code = "titular_only"
     title = N_("Only the titular may do this")
     detail = N_("Only the titular may give consent for their own data.")
+
+
+class NoticePlaceholderError(ProblemError):
+    status = 422
+    code = "privacy_notice_placeholder"
+    title = N_("Company settings missing")
+    detail = N_(
+        "The notice would show unset settings ({settings}); the operator sets them in the "
+        "server's environment and restarts it before the notice is published."
+    )

@@ -7,6 +7,8 @@ lists the headings a notice lacks.
 
 from __future__ import annotations
 
+import re
+
 from cuenty.compliance.purposes import PURPOSES
 from cuenty.config import Settings
 
@@ -32,6 +34,9 @@ PURPOSE_LABELS_ES: dict[str, str] = {
     "automated_decisions": "Estimar la probabilidad de cancelación (decisiones automatizadas) "
     "para ofrecer retención",
 }
+
+# The default of a company setting left unset reads "... por configurar (CUENTY_NAME)".
+PLACEHOLDER = re.compile(r"\((CUENTY_[A-Z_]+)\)")
 
 
 def integral(settings: Settings, purposes: list[str]) -> str:

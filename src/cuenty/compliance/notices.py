@@ -11,7 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.compliance import notice_template, repository, trail
 from cuenty.compliance.context import ComplianceContext
-from cuenty.compliance.errors import NoticeNotFoundError, NoticeVersionExistsError
+from cuenty.compliance.errors import (
+    NoticeNotFoundError,
+    NoticePlaceholderError,
+    NoticeVersionExistsError,
+)
 from cuenty.compliance.models import PrivacyNotice
 from cuenty.compliance.purposes import PURPOSES
 
@@ -45,6 +49,10 @@ async def publish(
         raise NoticeVersionExistsError(params={"type": notice_type, "version": version})
     listed = list(purposes or PURPOSES)
     text = content or _render(ctx, notice_type, listed)
+    placeholders = sorted(set(notice_template.PLACEHOLDER.findall(text)))
+    if placeholders:
+        # A published version can never be replaced, so refuse one that names no address.
+        raise NoticePlaceholderError(params={"settings": ", ".join(placeholders)})
     notice = PrivacyNotice(
         version=version,
         version_key=version_key(version),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import statistics
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -175,10 +174,6 @@ async def _incident_counts(
     }
 
 
-# The default of a company setting left unset reads "... por configurar (CUENTY_NAME)".
-PLACEHOLDER = re.compile(r"\((CUENTY_[A-Z_]+)\)")
-
-
 async def _check_notices(session: AsyncSession, flag: Any) -> None:
     notices = await repository.notices_of_type(session, "integral")
     if not notices:
@@ -191,17 +186,6 @@ async def _check_notices(session: AsyncSession, flag: Any) -> None:
             N_("The integral privacy notice lacks {count} required element(s): {elements}."),
             len(missing),
             elements=", ".join(missing),
-        )
-    placeholders = sorted(set(PLACEHOLDER.findall(notices[-1].content)))
-    if placeholders:
-        flag(
-            "privacy_notice_placeholder",
-            N_(
-                "The integral privacy notice still shows unset settings ({settings}); set "
-                "them and publish a new version."
-            ),
-            len(placeholders),
-            settings=", ".join(placeholders),
         )
 
 

@@ -53,6 +53,9 @@ class NotificationOut(ApiModel):
     last_error: str | None = Field(
         description="Último error de envío; solo el personal lo ve (null para el cliente)"
     )
+    preview: str | None = Field(
+        default=None, description="Texto del mensaje con códigos y accesos como ••••••"
+    )
     created_at: datetime
     sent_at: datetime | None
     delivered_at: datetime | None
@@ -72,6 +75,7 @@ class NotificationOut(ApiModel):
             provider=row.provider,
             attempts=row.attempts,
             last_error=row.last_error if show_error else None,
+            preview=row.body_preview,
             created_at=row.created_at,
             sent_at=row.sent_at,
             delivered_at=row.delivered_at,
