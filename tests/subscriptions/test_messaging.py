@@ -15,6 +15,7 @@ from cuenty.notifications.models import DevMessage, Notification
 from cuenty.subscriptions.messaging import status_lines
 from tests.commerce_support import Catalog, add_stock, person, run_all_jobs, seed_catalog, user_id
 from tests.conftest import TestDatabase
+from tests.identity.helpers import bearer, login
 
 pytestmark = pytest.mark.asyncio
 EMAIL = "ana@example.com"
@@ -45,6 +46,10 @@ async def delivered(
     await run_all_jobs(database)
     subscriptions = await client.get("/v1/subscriptions", headers=headers)
     return subscriptions.json()["items"][0]
+
+
+async def person_headers(client: httpx.AsyncClient) -> dict[str, str]:
+    return bearer(await login(client, EMAIL))
 
 
 async def credentials_notification(app: FastAPI) -> Notification:
@@ -117,3 +122,14 @@ async def test_privacy_export_has_no_credentials(
     async with app.state.session_factory() as session:
         exported = await category("subscriptions").source.export(session, await user_id(app, EMAIL))
     assert "credentials" not in exported["subscriptions"][0]
+
+
+async def test_delivery_log_api_shows_masked_preview(
+    app: FastAPI, client: httpx.AsyncClient, database: TestDatabase, catalog: Catalog
+) -> None:
+    subscription = await delivered(app, client, database, catalog)
+    headers = await person_headers(client)
+    listed = (await client.get("/v1/notifications", headers=headers)).json()["items"]
+    [preview] = [row["preview"] for row in listed if row["template"] == "credentials_delivered"]
+    assert "••••••" in preview
+    assert subscription["credentials"]["password"] not in preview
