@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.catalog import promotions
-from cuenty.catalog.models import Bundle, BundlePlan, CatalogService, Plan, Promotion
+from cuenty.catalog import service as catalog
+from cuenty.catalog.models import Bundle, CatalogService, Plan, Promotion
 from cuenty.catalog.pricing import LineInput, OrderAmounts, price_order
 from cuenty.identity.access import Principal
 from cuenty.kit import jobs
@@ -244,13 +245,7 @@ async def _bundle_line(
     bundle = await session.get(Bundle, bundle_id)
     if bundle is None:
         return None, "bundle_unknown"
-    plans = list(
-        (
-            await session.scalars(
-                select(Plan).join(BundlePlan).where(BundlePlan.bundle_id == bundle.id)
-            )
-        ).all()
-    )
+    plans = await catalog.bundle_plans(session, bundle.id)
     if not bundle.active or not plans or not all(plan.active for plan in plans):
         return None, "bundle_inactive"
     unit_cost = sum((plan.cost for plan in plans), Decimal("0.00"))

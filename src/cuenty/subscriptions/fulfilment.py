@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cuenty.catalog.models import BundlePlan, CatalogService, Plan
+from cuenty.catalog import service as catalog
+from cuenty.catalog.models import CatalogService, Plan
 from cuenty.kit import jobs
 from cuenty.kit.actor import Actor
 from cuenty.orders import states as order_states
@@ -137,17 +138,8 @@ async def _unit_plans(session: AsyncSession, item: OrderItem) -> list[Plan]:
         plan = await session.get(Plan, item.plan_id)
         assert plan is not None
         return [plan] * item.quantity
-    plans = list(
-        (
-            await session.scalars(
-                select(Plan)
-                .join(BundlePlan, BundlePlan.plan_id == Plan.id)
-                .where(BundlePlan.bundle_id == item.bundle_id)
-                .order_by(BundlePlan.position)
-            )
-        ).all()
-    )
-    return plans * item.quantity
+    assert item.bundle_id is not None
+    return await catalog.bundle_plans(session, item.bundle_id) * item.quantity
 
 
 async def _add_unit(
