@@ -48,12 +48,12 @@ class OrderAmounts:
     total: Decimal
     cost: Decimal
     profit: Decimal
-    # What the customer would pay without the discount, IVA included.
+    # Amount the customer would pay without the discount, IVA included.
     gross: Decimal
 
 
 def gross_amount(line: LineInput) -> Decimal:
-    """What the customer pays for a line before any discount, IVA included."""
+    """Return what the customer pays for a line before any discount, IVA included."""
     amount = line.unit_price * line.quantity
     if line.price_includes_iva:
         return round_money(amount)
@@ -61,7 +61,7 @@ def gross_amount(line: LineInput) -> Decimal:
 
 
 def discount_amount(kind: str, value: Decimal, gross: Decimal) -> Decimal:
-    """The discount on a gross amount; never more than the amount, so no total is negative."""
+    """Compute the discount on a gross amount, capped at the amount so no total is negative."""
     if kind == DiscountKind.PERCENTAGE:
         discount = round_money(gross * value / HUNDRED)
     else:

@@ -107,7 +107,7 @@ async def check_for_order(
 
 
 async def uses_by(session: AsyncSession, promotion_id: uuid.UUID, user_id: uuid.UUID) -> int:
-    """The customer's orders with this promotion that are paid or still waiting for payment.
+    """Count the customer's orders with this promotion that are paid or waiting for payment.
 
     Unlike the overall count, the per-customer limit includes unpaid orders, so one customer
     cannot place several unpaid orders with a once-per-customer code and pay them all.

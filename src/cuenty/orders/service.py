@@ -98,7 +98,7 @@ async def place_renewal(
     now: datetime,
     payment_window: timedelta,
 ) -> Order:
-    """An order of one unit of the subscription's plan that extends it once paid."""
+    """Place an order of one unit of the subscription's plan, which extends it once paid."""
     service = await session.get(CatalogService, plan.service_id)
     line = Line(
         description=_plan_description(service, plan),
@@ -119,7 +119,7 @@ async def place_renewal(
 
 
 async def get_order(session: AsyncSession, order_id: uuid.UUID, principal: Principal) -> Order:
-    """The order, if the caller may see it: its owner or staff; anyone else gets 404."""
+    """Return the order if the caller is its owner or staff. Anyone else gets a 404."""
     order = await session.get(Order, order_id)
     if order is None or not _visible_to(order, principal):
         raise OrderNotFoundError(params={"id": order_id})

@@ -19,7 +19,7 @@ from cuenty.orders.errors import AlreadyInStateError, InvalidTransitionError
 from cuenty.orders.models import Order, OrderState, OrderTransition
 
 S = OrderState
-# How each state reads inside a sentence ("the order is paid").
+# Wording of each state inside a sentence ("the order is paid").
 STATE_LABELS: dict[str, str] = {
     S.PENDING_PAYMENT: N_("waiting for payment"),
     S.PAID: N_("paid"),

@@ -66,8 +66,9 @@ async def resume_waiting(
     settings: SubscriptionSettings,
     limit: int = 100,
 ) -> int:
-    """Give newly free stock of a service to the units waiting for it, oldest first, and
-    deliver the orders that become complete; return how many units started."""
+    """Give newly free stock of a service to the units waiting for it, oldest first.
+
+    Orders that become complete are delivered. Returns how many units started."""
     waiting = (
         await session.scalars(
             select(Subscription)
@@ -133,7 +134,7 @@ async def _create_units(session: AsyncSession, order: Order) -> None:
 
 
 async def _unit_plans(session: AsyncSession, item: OrderItem) -> list[Plan]:
-    """The plan of every unit of an item: a bundle of two plans bought twice is four units."""
+    """Return the plan of every unit of an item: a bundle of two plans bought twice is four."""
     if item.plan_id is not None:
         plan = await session.get(Plan, item.plan_id)
         assert plan is not None

@@ -33,7 +33,7 @@ RENEWABLE = {
 
 
 async def open_renewal_order(session: AsyncSession, subscription: Subscription) -> Order | None:
-    """The subscription's renewal order still waiting for payment, if any."""
+    """Return the subscription's renewal order still waiting for payment, if any."""
     if subscription.renewal_order_id is None:
         return None
     order = await session.get(Order, subscription.renewal_order_id)
@@ -50,7 +50,7 @@ async def request_renewal(
     now: datetime,
     payment_window: timedelta,
 ) -> tuple[Order, bool]:
-    """Return the open renewal order, or create one; the flag says whether it is new."""
+    """Return the open renewal order, or create one. The flag is True when it is new."""
     if subscription.state not in RENEWABLE:
         raise RenewalNotAllowedError(
             params={"current": Label(STATE_LABELS[subscription.state])},
@@ -117,9 +117,9 @@ async def _restart(
     now: datetime,
     settings: SubscriptionSettings,
 ) -> bool:
-    """A renewal paid after the end: the old account went back to inventory, so the
-    subscription takes new stock and a new period from now. While it waits for stock it
-    keeps `renewal_order_id`, so the renewal order is delivered when stock arrives."""
+    """Restart a subscription whose renewal was paid after the end, with new stock and a new
+    period from now, because its old account went back to inventory. While it waits for stock
+    it keeps `renewal_order_id`, so the renewal order is delivered when stock arrives."""
     started = await activate(session, subscription, plan, now=now, settings=settings)
     if started:
         subscription.renewal_order_id = None

@@ -20,7 +20,7 @@ from cuenty.subscriptions.errors import SubscriptionAlreadyInStateError, Subscri
 from cuenty.subscriptions.models import Subscription, SubscriptionState, SubscriptionTransition
 
 S = SubscriptionState
-# How each state reads inside a sentence ("the subscription is active").
+# Wording of each state inside a sentence ("the subscription is active").
 STATE_LABELS: dict[str, str] = {
     S.PENDING: N_("waiting for an account"),
     S.ACTIVE: N_("active"),
