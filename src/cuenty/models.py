@@ -10,6 +10,7 @@ from cuenty.kit.db import Base
 from cuenty.kit.jobs import models as jobs_models
 from cuenty.notifications import models as notifications_models
 from cuenty.orders import models as orders_models
+from cuenty.payments import models as payments_models
 from cuenty.subscriptions import models as subscriptions_models
 from cuenty.webhooks import models as webhooks_models
 
@@ -25,6 +26,7 @@ __all__ = [
     "locks",
     "notifications_models",
     "orders_models",
+    "payments_models",
     "subscriptions_models",
     "webhooks_models",
 ]
