@@ -45,7 +45,7 @@ log = structlog.get_logger(__name__)
 # Routes that accept bodies above the default limit: bank statement files (20 MiB) and
 # analytics event batches (5 MiB). A larger CUENTY_MAX_BODY_BYTES applies to them too.
 LARGE_BODY_ROUTES: tuple[tuple[str, int], ...] = (
-    ("/v1/banking/statements", 20 * 1024 * 1024),
+    ("/v1/payments/statements", 20 * 1024 * 1024),
     ("/v1/analytics/events/batch", 5 * 1024 * 1024),
     ("/v1/inventory/accounts/import", 20 * 1024 * 1024),
 )

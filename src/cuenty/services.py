@@ -38,6 +38,12 @@ SERVICES: dict[str, Service] = {
             3002,
             ("/v1/payments", "/v1/banking"),
             "SPEI, CoDi, notificaciones bancarias y conciliación",
+            routers=(
+                # Before the payments router, whose /{payment_id} would shadow their paths.
+                "cuenty.payments.operations_endpoints:router",
+                "cuenty.payments.notifications_in:router",
+                "cuenty.payments.endpoints:router",
+            ),
         ),
         Service(
             "subscriptions",

@@ -119,7 +119,8 @@ async def payment_received(
             "orderId": data["orderId"],
             "amount": data["amount"],
         },
-        dedupe_key=f"payment-received:{data['paymentId']}",
+        # One message per deposit: a partial payment and its balance are two deposits.
+        dedupe_key=f"payment-received:{data.get('transferId') or data['paymentId']}",
     )
     return 1
 

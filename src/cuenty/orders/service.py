@@ -126,6 +126,15 @@ async def get_order(session: AsyncSession, order_id: uuid.UUID, principal: Princ
     return order
 
 
+async def lock_for_payment(session: AsyncSession, order_id: uuid.UUID) -> Order | None:
+    """Read an order to change its payment, locked until the transaction ends.
+
+    On PostgreSQL this is `SELECT ... FOR UPDATE`, so two deposits for one order are applied
+    one after the other; SQLite's single writer gives the same order.
+    """
+    return await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+
+
 async def order_items(session: AsyncSession, order_id: uuid.UUID) -> list[OrderItem]:
     query = select(OrderItem).where(OrderItem.order_id == order_id).order_by(OrderItem.position)
     return list((await session.scalars(query)).all())

@@ -1,0 +1,285 @@
+"""Routes that receive deposits from the outside: bank notifications and STP's abonos.
+
+Nothing is stored before the sender is authenticated; a refused request leaves one security
+log line and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import structlog
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cuenty.kit.api import api_router, problem_responses
+from cuenty.kit.clock import business_date, utc_now
+from cuenty.kit.deps import DbSession
+from cuenty.kit.errors import MalformedJsonError, ValidationFailedError
+from cuenty.kit.net import client_ip
+from cuenty.payments import signatures, stp_deposits
+from cuenty.payments.errors import BadSignatureError, SourceNotAllowedError, field_rejected
+from cuenty.payments.models import BankWebhook, OrderClabe, TransferSource, TransferState
+from cuenty.payments.reconciliation import receive
+from cuenty.payments.settings import PaymentSettings, payment_settings
+from cuenty.payments.transfers import IncomingTransfer, normalize_reference
+
+router = api_router(prefix="/v1/payments/webhooks", tags=["payments"])
+security_log = structlog.get_logger("cuenty.security")
+
+CREDIT_TYPES = frozenset({"payment_confirmation", "payment_received", "deposit"})
+RETURN_TYPES = frozenset({"payment_returned", "payment_return", "deposit_returned"})
+
+
+@router.post(
+    "/bank",
+    summary="Notificación firmada de un banco (HMAC-SHA256 por banco)",
+    responses=problem_responses(400, 401, 422),
+)
+async def bank_notification(request: Request, session: DbSession) -> dict[str, Any]:
+    raw = await request.body()
+    settings = payment_settings(request.app.state)
+    document = _parse_object(raw)
+    bank_code = str(document.get("bank_code") or "").upper()
+    _authenticate_bank(request, settings, bank_code, raw, document)
+    payload = document.get("payload")
+    if not isinstance(payload, dict):
+        raise _field_error("/payload", "missing")
+    values = json.loads(raw, parse_float=Decimal)["payload"]
+    webhook_type = str(document.get("webhook_type") or "")
+    transaction_id = str(payload.get("transaction_id") or "").strip()
+    if not transaction_id:
+        raise _field_error("/payload/transaction_id", "missing")
+    now = utc_now()
+    record, first = await _record_webhook(
+        session, bank_code, webhook_type, transaction_id[:80], payload, now
+    )
+    if first:
+        await _apply_bank(session, record, values, settings, now)
+    return {"received": True, "result": record.result, "transferId": record.transfer_id}
+
+
+@router.post(
+    "/stp",
+    summary="Abono de STP: confirmar o devolver, según la configuración",
+    responses=problem_responses(400, 401, 422),
+)
+async def stp_notification(request: Request, session: DbSession) -> dict[str, Any]:
+    settings = payment_settings(request.app.state)
+    _authenticate_stp(request, settings)
+    raw = await request.body()
+    try:
+        document = stp_deposits.parse_json(raw)
+    except ValueError:
+        raise MalformedJsonError() from None
+    if not isinstance(document, dict):
+        raise MalformedJsonError()
+    now = utc_now()
+    incoming = stp_deposits.from_notification(document, now)
+    refusal = await _stp_refusal(session, settings, incoming)
+    if refusal is not None:
+        security_log.info("stp deposit returned", cause=refusal, provider_id=incoming.provider_id)
+        return {"mensaje": "devolver", "id": refusal}
+    stored = await receive(
+        session, incoming, tolerance=settings.amount_tolerance, now=now, match=True
+    )
+    return {"mensaje": "confirmar", "transferId": stored.transfer.id}
+
+
+def _parse_object(raw: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        raise MalformedJsonError() from None
+    if not isinstance(document, dict):
+        raise MalformedJsonError()
+    return document
+
+
+def _authenticate_bank(
+    request: Request,
+    settings: PaymentSettings,
+    bank_code: str,
+    raw: bytes,
+    document: Mapping[str, Any],
+) -> None:
+    secret = settings.bank_secret(bank_code) if bank_code else None
+    header = request.headers.get(signatures.HEADER)
+    try:
+        if secret is None:
+            raise signatures.SignatureRejected("no secret for this bank")
+        if header:
+            signatures.verify_header(
+                secret,
+                header,
+                raw,
+                now=time.time(),
+                tolerance_seconds=settings.bank_webhook_tolerance_seconds,
+            )
+        elif isinstance(document.get("signature"), str):
+            signatures.verify_payload(secret, document.get("payload"), document["signature"])
+        else:
+            raise signatures.SignatureRejected("no signature")
+    except signatures.SignatureRejected as refusal:
+        security_log.warning(
+            "bank notification refused",
+            bank_code=bank_code[:20] or None,
+            reason=str(refusal),
+            ip=client_ip(request, request.app.state.settings.trusted_proxies),
+        )
+        raise BadSignatureError() from None
+
+
+def _authenticate_stp(request: Request, settings: PaymentSettings) -> None:
+    address = client_ip(request, request.app.state.settings.trusted_proxies)
+    by_address = settings.allows_stp_address(address)
+    # The gateway sets this header after verifying STP's client certificate; it is believed
+    # only from a trusted proxy, which `client_ip` already decided.
+    peer = request.client.host if request.client else ""
+    from_proxy = peer in request.app.state.settings.trusted_proxies
+    by_certificate = from_proxy and (
+        request.headers.get(settings.stp_mtls_header, "").upper() == "SUCCESS"
+    )
+    allowed = {
+        "ip": by_address,
+        "mtls": by_certificate,
+        "ip_and_mtls": by_address and by_certificate,
+        "ip_or_mtls": by_address or by_certificate,
+    }[settings.stp_auth]
+    if not allowed:
+        security_log.warning("stp notification refused", ip=address, mode=settings.stp_auth)
+        raise SourceNotAllowedError()
+
+
+async def _stp_refusal(
+    session: AsyncSession, settings: PaymentSettings, incoming: IncomingTransfer
+) -> int | None:
+    """STP's return cause when the configuration says to send this deposit back, else None."""
+    if not (settings.stp_return_unknown_account or settings.stp_return_closed_order):
+        return None
+    from cuenty.orders.models import Order, OrderState
+
+    row = (
+        await session.execute(
+            select(Order.state)
+            .join(OrderClabe, OrderClabe.order_id == Order.id)
+            .where(OrderClabe.clabe == incoming.beneficiary_account)
+        )
+    ).first()
+    if row is None:
+        return settings.stp_return_cause_unknown if settings.stp_return_unknown_account else None
+    if settings.stp_return_closed_order and row.state in (
+        OrderState.CANCELLED.value,
+        OrderState.EXPIRED.value,
+    ):
+        return settings.stp_return_cause_closed
+    return None
+
+
+async def _record_webhook(
+    session: AsyncSession,
+    bank_code: str,
+    webhook_type: str,
+    transaction_id: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> tuple[BankWebhook, bool]:
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted = await session.scalar(
+        insert(BankWebhook)
+        .values(
+            bank_code=bank_code[:20],
+            webhook_type=webhook_type[:40],
+            transaction_id=transaction_id,
+            payload=payload,
+            result="processing",
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["bank_code", "transaction_id"])
+        .returning(BankWebhook.id)
+    )
+    record = await session.scalar(
+        select(BankWebhook).where(
+            BankWebhook.bank_code == bank_code[:20], BankWebhook.transaction_id == transaction_id
+        )
+    )
+    assert record is not None
+    return record, inserted is not None
+
+
+async def _apply_bank(
+    session: AsyncSession,
+    record: BankWebhook,
+    values: Mapping[str, Any],
+    settings: PaymentSettings,
+    now: datetime,
+) -> None:
+    kind = record.webhook_type
+    if kind not in CREDIT_TYPES | RETURN_TYPES:
+        record.result = "ignored"
+        return
+    incoming = _bank_incoming(record, values, now, returned=kind in RETURN_TYPES)
+    stored = await receive(session, incoming, tolerance=settings.amount_tolerance, now=now)
+    record.transfer_id = stored.transfer.id
+    record.result = stored.transfer.state if stored.created or incoming.returned else "duplicate"
+    if record.result == TransferState.MATCHED.value:
+        record.result = "matched"
+    await session.flush()
+
+
+def _bank_incoming(
+    record: BankWebhook, values: Mapping[str, Any], now: datetime, *, returned: bool
+) -> IncomingTransfer:
+    amount = _money(values.get("amount"))
+    operation = values.get("operation_date")
+    try:
+        operation_date = (
+            datetime.strptime(str(operation), "%Y-%m-%d").date()
+            if operation
+            else business_date(now)
+        )
+    except ValueError:
+        raise _field_error("/payload/operation_date", "date_invalid") from None
+    institution = values.get("sender_institution")
+    return IncomingTransfer(
+        source=TransferSource.BANK_NOTIFICATION,
+        amount=amount,
+        operation_date=operation_date,
+        received_at=now,
+        tracking_key=_optional(values.get("tracking_key") or values.get("clave_rastreo")),
+        sender_institution=_optional(institution),
+        beneficiary_account=_optional(values.get("clabe") or values.get("account")),
+        numeric_reference=normalize_reference(values.get("reference")),
+        concept=_optional(values.get("concept")),
+        sender_name=_optional(values.get("sender_name")),
+        sender_account=_optional(values.get("sender_account")),
+        provider_id=record.transaction_id,
+        returned=returned,
+        source_key=f"bank|{record.bank_code}|{record.transaction_id}",
+    )
+
+
+def _money(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise _field_error("/payload/amount", "amount_invalid") from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise _field_error("/payload/amount", "amount_invalid")
+    return amount
+
+
+def _optional(value: Any) -> str | None:
+    return str(value).strip() or None if value is not None else None
+
+
+def _field_error(pointer: str, rule: str) -> ValidationFailedError:
+    return field_rejected(rule, pointer)

@@ -1,0 +1,167 @@
+"""Storing received transfers exactly once, whatever source reports them.
+
+A SPEI transfer's natural key is (claveRastreo, fechaOperacion, institucionOrdenante). STP
+notifications, STP deposit lists and bank notifications that carry the three are stored under
+that key; a statement line, which rarely names the sending institution, is first looked up by
+tracking key, amount and a date near its booking date, so the same deposit reported by STP
+and by a statement is one transfer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cuenty.payments.models import ReceivedTransfer, TransferSource, TransferState
+
+# A statement may book a deposit on the day it arrived or on its SPEI operation date, which
+# can be the next banking day after the evening cut-off, a weekend or a holiday later.
+STATEMENT_DATE_SLACK = timedelta(days=4)
+
+
+@dataclass(frozen=True)
+class IncomingTransfer:
+    """A deposit as one source reports it, before it is stored."""
+
+    source: TransferSource
+    amount: Decimal
+    operation_date: date
+    received_at: datetime
+    tracking_key: str | None = None
+    sender_institution: str | None = None
+    beneficiary_account: str | None = None
+    numeric_reference: str | None = None
+    concept: str | None = None
+    sender_name: str | None = None
+    sender_account: str | None = None
+    sender_rfc: str | None = None
+    provider_id: str | None = None
+    codi_folio: str | None = None
+    settled_at: datetime | None = None
+    # The deposit was sent back to the payer (an STP "devuelta", a statement reversal).
+    returned: bool = False
+    # Key used when the SPEI natural key is incomplete: "<source>|<id in that source>".
+    source_key: str | None = None
+
+    @property
+    def natural_key(self) -> str:
+        if self.tracking_key and self.sender_institution:
+            return "|".join(
+                (
+                    "spei",
+                    self.tracking_key,
+                    self.operation_date.strftime("%Y%m%d"),
+                    self.sender_institution,
+                )
+            )
+        if not self.source_key:
+            raise ValueError("a transfer without a full SPEI key needs a source_key")
+        return self.source_key
+
+
+@dataclass(frozen=True)
+class Stored:
+    transfer: ReceivedTransfer
+    created: bool
+
+
+async def store(session: AsyncSession, incoming: IncomingTransfer, now: datetime) -> Stored:
+    """Store the transfer unless it is already known; return the stored row either way.
+
+    Concurrent calls for one transfer insert one row: the others find it afterwards.
+    """
+    existing = await find_existing(session, incoming)
+    if existing is not None:
+        return Stored(existing, created=False)
+    transfer_id = await _insert(session, incoming, now)
+    if transfer_id is None:
+        found = await session.scalar(
+            select(ReceivedTransfer).where(ReceivedTransfer.natural_key == incoming.natural_key)
+        )
+        assert found is not None, "a conflicting insert leaves a row behind"
+        return Stored(found, created=False)
+    transfer = await session.get(ReceivedTransfer, transfer_id)
+    assert transfer is not None
+    return Stored(transfer, created=True)
+
+
+async def find_existing(
+    session: AsyncSession, incoming: IncomingTransfer
+) -> ReceivedTransfer | None:
+    found = await session.scalar(
+        select(ReceivedTransfer).where(ReceivedTransfer.natural_key == incoming.natural_key)
+    )
+    if found is not None or not incoming.tracking_key:
+        return found
+    return await session.scalar(
+        select(ReceivedTransfer)
+        .where(
+            ReceivedTransfer.tracking_key == incoming.tracking_key,
+            ReceivedTransfer.amount == incoming.amount,
+            ReceivedTransfer.operation_date.between(
+                incoming.operation_date - STATEMENT_DATE_SLACK,
+                incoming.operation_date + STATEMENT_DATE_SLACK,
+            ),
+        )
+        .order_by(ReceivedTransfer.created_at)
+        .limit(1)
+    )
+
+
+async def _insert(
+    session: AsyncSession, incoming: IncomingTransfer, now: datetime
+) -> uuid.UUID | None:
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    state = TransferState.RETURNED if incoming.returned else TransferState.UNMATCHED
+    statement = (
+        insert(ReceivedTransfer)
+        .values(
+            id=uuid.uuid4(),
+            natural_key=incoming.natural_key,
+            source=incoming.source.value,
+            state=state.value,
+            tracking_key=_cut(incoming.tracking_key, 40),
+            operation_date=incoming.operation_date,
+            sender_institution=incoming.sender_institution,
+            amount=incoming.amount,
+            beneficiary_account=incoming.beneficiary_account,
+            numeric_reference=incoming.numeric_reference,
+            concept=_cut(incoming.concept, 210),
+            sender_name=_cut(incoming.sender_name, 120),
+            sender_account=_cut(incoming.sender_account, 20),
+            sender_rfc=_cut(incoming.sender_rfc, 18),
+            provider_id=_cut(incoming.provider_id, 60),
+            codi_folio=_cut(incoming.codi_folio, 40),
+            settled_at=incoming.settled_at,
+            received_at=incoming.received_at,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["natural_key"])
+        .returning(ReceivedTransfer.id)
+    )
+    return await session.scalar(statement)
+
+
+def _cut(value: str | None, length: int) -> str | None:
+    return value[:length] if value else value
+
+
+def normalize_reference(value: object) -> str | None:
+    """A SPEI numeric reference as 7 digits, or None when there is none.
+
+    STP sends it as a number, statements as text; 0 means "no reference".
+    """
+    if value is None:
+        return None
+    digits = str(value).strip()
+    if not digits.isdigit() or len(digits) > 7 or int(digits) == 0:
+        return None
+    return f"{int(digits):07d}"

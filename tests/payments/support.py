@@ -1,0 +1,107 @@
+"""Steps shared by the payments tests: an order, its SPEI instructions, STP and bank
+notifications as those senders write them."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+from cuenty.payments.signatures import sign_header
+from tests.commerce_support import Catalog
+
+PREFIX = "6461801570"
+BANK_SECRET = "bank-secret-for-tests"
+
+
+async def place_order(
+    client: httpx.AsyncClient, headers: dict[str, str], catalog: Catalog, quantity: int = 1
+) -> dict[str, Any]:
+    response = await client.post(
+        "/v1/orders",
+        json={"items": [{"planId": str(catalog.netflix_profile.id), "quantity": quantity}]},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def spei(
+    client: httpx.AsyncClient, headers: dict[str, str], order: dict[str, Any], **extra: Any
+) -> httpx.Response:
+    body = {"orderId": order["id"], "amount": order["total"], **extra}
+    return await client.post("/v1/payments/spei/generate", json=body, headers=headers)
+
+
+def stp_abono(
+    clabe: str,
+    amount: str,
+    *,
+    tracking: str | None = None,
+    operation_date: str = "20261205",
+    institution: int = 40012,
+    reference: int = 1234567,
+    capitalised: bool = False,
+) -> bytes:
+    """An STP incoming-transfer notification, with the amount written as STP writes it."""
+    fields = {
+        "id": 3906451,
+        "fechaOperacion": operation_date,
+        "institucionOrdenante": institution,
+        "institucionBeneficiaria": 90646,
+        "claveRastreo": tracking or f"MBAN{uuid.uuid4().hex[:16].upper()}",
+        "monto": "__AMOUNT__",
+        "nombreOrdenante": "ANA LOPEZ",
+        "tipoCuentaOrdenante": 40,
+        "cuentaOrdenante": "012180001234567897",
+        "rfcCurpOrdenante": "LOPA800101AB1",
+        "nombreBeneficiario": "CUENTY SA DE CV",
+        "tipoCuentaBeneficiario": 40,
+        "cuentaBeneficiario": clabe,
+        "conceptoPago": "PAGO",
+        "referenciaNumerica": reference,
+        "empresa": "CUENTY",
+        "tsLiquidacion": 1764957600000,
+    }
+    if capitalised:
+        fields = {name[:1].upper() + name[1:]: value for name, value in fields.items()}
+        fields["Clave"] = fields.pop("Id")
+    return json.dumps(fields).replace('"__AMOUNT__"', amount).encode()
+
+
+async def post_stp(client: httpx.AsyncClient, body: bytes) -> httpx.Response:
+    return await client.post(
+        "/v1/payments/webhooks/stp", content=body, headers={"Content-Type": "application/json"}
+    )
+
+
+def bank_body(reference: str, amount: str, transaction_id: str, **payload: Any) -> bytes:
+    document = {
+        "bank_code": "BBVA",
+        "webhook_type": "payment_confirmation",
+        "payload": {
+            "reference": reference,
+            "amount": "__AMOUNT__",
+            "transaction_id": transaction_id,
+            **payload,
+        },
+    }
+    return json.dumps(document).replace('"__AMOUNT__"', amount).encode()
+
+
+async def post_bank(
+    client: httpx.AsyncClient,
+    body: bytes,
+    *,
+    secret: str = BANK_SECRET,
+    timestamp: int | None = None,
+) -> httpx.Response:
+    header = sign_header(secret, body, timestamp if timestamp is not None else int(time.time()))
+    return await client.post(
+        "/v1/payments/webhooks/bank",
+        content=body,
+        headers={"Content-Type": "application/json", "X-Cuenty-Signature": header},
+    )
