@@ -13,6 +13,7 @@ from cuenty.cli.compliance import compliance_app
 from cuenty.cli.identity import dev_app, keys_app
 from cuenty.cli.inventory import rotate_credentials
 from cuenty.cli.jobs import jobs_app
+from cuenty.cli.payments import reconcile, statements_app
 from cuenty.cli.worker import worker
 from cuenty.config import get_settings
 from cuenty.services import SERVICES, UnknownServiceError, select_services
@@ -31,6 +32,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(dev_app, name="dev")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(compliance_app, name="compliance")
+app.add_typer(statements_app, name="statements")
+app.command("reconcile")(reconcile)
 app.command("worker")(worker)
 
 
