@@ -15,7 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cuenty.identity.models import User
 from cuenty.kit.clock import utc_now
 from cuenty.kit.db import create_session_factory, transaction
-from cuenty.kit.jobs import JobContext, JobRegistry, RetryPolicy, admin, enqueue, publish
+from cuenty.kit.jobs import (
+    JobContext,
+    JobRegistry,
+    RetryPolicy,
+    admin,
+    enqueue,
+    enqueue_many,
+    publish,
+)
 from tests.conftest import TestDatabase
 from tests.jobs.support import FakeClock, reset_procrastinate, run_jobs
 
@@ -135,6 +143,34 @@ async def test_dedupe_key_skips_waiting_duplicate(
     assert other_key is not None
     assert later is None
     assert after_run is not None
+    assert sorted(p["n"] for p in recorder.payloads("tests.record")) == [1, 3]
+
+
+async def test_jobs_added_together_each_run_once(
+    queue_db: TestDatabase, registry: JobRegistry, recorder: Recorder
+) -> None:
+    factory = create_session_factory(queue_db.engine)
+    async with transaction(factory) as session:
+        items = [({"n": number}, f"batch-{number}") for number in range(50)]
+        await enqueue_many(session, "tests.record", items)
+
+    await run_jobs(queue_db, registry)
+
+    numbers = [payload["n"] for payload in recorder.payloads("tests.record")]
+    assert sorted(numbers) == list(range(50))
+
+
+async def test_jobs_added_together_skip_a_waiting_key(
+    queue_db: TestDatabase, registry: JobRegistry, recorder: Recorder
+) -> None:
+    factory = create_session_factory(queue_db.engine)
+    async with transaction(factory) as session:
+        await enqueue(session, "tests.record", {"n": 1}, dedupe_key="taken")
+    async with transaction(factory) as session:
+        await enqueue_many(session, "tests.record", [({"n": 2}, "taken"), ({"n": 3}, "free")])
+
+    await run_jobs(queue_db, registry)
+
     assert sorted(p["n"] for p in recorder.payloads("tests.record")) == [1, 3]
 
 

@@ -84,17 +84,18 @@ async def _reconcile() -> dict[str, object]:
     from dataclasses import asdict
 
     from cuenty.kit.clock import utc_now
-    from cuenty.kit.db import create_engine, create_session_factory, transaction
+    from cuenty.kit.db import create_engine, create_session_factory
     from cuenty.payments import reconciliation
     from cuenty.payments.settings import PaymentSettings
 
     settings = get_settings()
     engine = create_engine(settings.database_url)
     try:
-        async with transaction(create_session_factory(engine)) as session:
-            report = await reconciliation.run(
-                session, tolerance=PaymentSettings().amount_tolerance, now=utc_now()
-            )
+        report = await reconciliation.run_batches(
+            create_session_factory(engine),
+            tolerance=PaymentSettings().amount_tolerance,
+            now=utc_now(),
+        )
         return asdict(report)
     finally:
         await engine.dispose()

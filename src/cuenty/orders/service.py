@@ -126,13 +126,23 @@ async def get_order(session: AsyncSession, order_id: uuid.UUID, principal: Princ
     return order
 
 
-async def lock_for_payment(session: AsyncSession, order_id: uuid.UUID) -> Order | None:
-    """Read an order to change its payment, locked until the transaction ends.
+async def lock_for_payment(
+    session: AsyncSession, order_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Order]:
+    """Read orders to change their payment, locked until the transaction ends.
 
-    On PostgreSQL this is `SELECT ... FOR UPDATE`, so two deposits for one order are applied
-    one after the other; SQLite's single writer gives the same order.
+    On PostgreSQL this is `SELECT ... FOR UPDATE` in id order, so two deposits for one order
+    are applied one after the other and two batches never deadlock; SQLite's single writer
+    gives the same order.
     """
-    return await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    rows = await session.scalars(
+        select(Order)
+        .where(Order.id.in_(sorted(set(order_ids))))
+        .order_by(Order.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {order.id: order for order in rows.all()}
 
 
 async def order_items(session: AsyncSession, order_id: uuid.UUID) -> list[OrderItem]:
@@ -184,17 +194,31 @@ async def confirm_payment(
     The payments package calls this when a deposit matches the order; staff call it for a
     payment confirmed by other means. A promotion use is counted here, once.
     """
-    await states.move(session, order, OrderState.PAID, actor, reason)
-    order.payment_state = PaymentState.PAID.value
-    order.paid_at = paid_at
-    if order.promotion_id is not None:
-        await promotions.record_use(
-            session, order.promotion_id, order_id=order.id, user_id=order.user_id
-        )
+    await confirm_payments(session, [(order, paid_at)], actor, reason=reason)
+
+
+async def confirm_payments(
+    session: AsyncSession,
+    paid: Sequence[tuple[Order, datetime]],
+    actor: Actor,
+    *,
+    reason: str | None,
+) -> None:
+    """Mark several orders paid at once (a reconciliation batch); all or none move."""
+    await states.move_many(session, [order for order, _ in paid], OrderState.PAID, actor, reason)
+    for order, paid_at in paid:
+        order.payment_state = PaymentState.PAID.value
+        order.paid_at = paid_at
+        if order.promotion_id is not None:
+            await promotions.record_use(
+                session, order.promotion_id, order_id=order.id, user_id=order.user_id
+            )
     await session.flush()
-    await jobs.publish(session, "order.paid", _event_data(order))
-    await jobs.enqueue(
-        session, "orders.fulfil", {"orderId": order.id}, dedupe_key=f"fulfil:{order.id}"
+    await jobs.publish_many(session, [("order.paid", _event_data(order)) for order, _ in paid])
+    await jobs.enqueue_many(
+        session,
+        "orders.fulfil",
+        [({"orderId": order.id}, f"fulfil:{order.id}") for order, _ in paid],
     )
 
 

@@ -8,6 +8,8 @@ returning it is the payments package's decision.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -52,19 +54,46 @@ async def move(
     The update names the state it expects, so of two concurrent changes (a payment and a
     cancellation, say) exactly one wins on either database, and the other gets the 409.
     """
-    if not can_move(order.state, target):
-        raise _refused(order.state, target)
+    await move_many(session, [order], target, actor, reason)
+
+
+async def move_many(
+    session: AsyncSession,
+    orders: Sequence[Order],
+    target: OrderState,
+    actor: Actor,
+    reason: str | None = None,
+) -> None:
+    """Move several orders to one state with one conditional update per current state.
+
+    All move or none: if any order changed meanwhile, this raises the 409 of the first such
+    order, and the caller's transaction (or savepoint) undoes the others.
+    """
+    for order in orders:
+        if not can_move(order.state, target):
+            raise _refused(order.state, target)
     now = utc_now()
-    result = await session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.state == order.state)
-        .values(state=target.value, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        await session.refresh(order)
-        raise _refused(order.state, target)
-    session.add(
+    by_state: dict[str, list[Order]] = {}
+    for order in orders:
+        by_state.setdefault(order.state, []).append(order)
+    for current, group in by_state.items():
+        ids = [order.id for order in group]
+        moved = set(
+            (
+                await session.scalars(
+                    update(Order)
+                    .where(Order.id.in_(ids), Order.state == current)
+                    .values(state=target.value, updated_at=now)
+                    .returning(Order.id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).all()
+        )
+        for order in group:
+            if order.id not in moved:
+                await session.refresh(order)
+                raise _refused(order.state, target)
+    session.add_all(
         OrderTransition(
             order_id=order.id,
             from_state=order.state,
@@ -74,9 +103,11 @@ async def move(
             reason=reason,
             created_at=now,
         )
+        for order in orders
     )
-    set_committed_value(order, "state", target.value)
-    set_committed_value(order, "updated_at", now)
+    for order in orders:
+        set_committed_value(order, "state", target.value)
+        set_committed_value(order, "updated_at", now)
     await session.flush()
 
 

@@ -77,8 +77,7 @@ async def issue(
 ) -> Issued:
     """Return live instructions for the order's balance, creating them when there are none."""
     await orders.get_order(session, order_id, principal)  # 404 unless owner or staff
-    order = await orders.lock_for_payment(session, order_id)
-    assert order is not None
+    order = (await orders.lock_for_payment(session, [order_id]))[order_id]
     if order.state != OrderState.PENDING_PAYMENT.value:
         raise OrderNotPayableError(params={"state": order.state})
     if order.payment_expires_at <= now:

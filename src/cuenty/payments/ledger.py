@@ -9,6 +9,7 @@ once, when the balance first reaches zero.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -35,12 +36,29 @@ from cuenty.payments.models import (
 
 log = structlog.get_logger("cuenty.payments")
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+PAID_REASON = "SPEI deposit reconciled"
 
 # Why a transfer went to review instead of being credited.
 REVIEW_ORDER_CLOSED = N_("The order it pays is no longer waiting for payment.")
 REVIEW_NO_MATCH = N_("No order's CLABE, reference and amount match it.")
 REVIEW_AMBIGUOUS = N_("Several open payments match its amount.")
 REVIEW_PAID_ORDER_RETURNED = N_("Its money was returned after the order was paid.")
+
+
+# An expired order still takes a deposit (the orders state machine allows expired -> paid):
+# money that arrives late pays the order rather than waiting in review.
+PAYABLE_STATES = (OrderState.PENDING_PAYMENT.value, OrderState.EXPIRED.value)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A transfer and the order a rule chose for it."""
+
+    transfer: ReceivedTransfer
+    order_id: uuid.UUID
+    rule: Rule
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,14 +70,20 @@ class Credit:
     in_review: bool = False
 
 
+@dataclass
+class _Balance:
+    order: Order
+    credited: Decimal
+    requests: list[PaymentRequest]
+
+    @property
+    def due(self) -> Decimal:
+        return max(self.order.total - self.credited, ZERO)
+
+
 async def amount_credited(session: AsyncSession, order_id: uuid.UUID) -> Decimal:
     """Sum of the order's active credits."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(Reconciliation.amount), 0)).where(
-            Reconciliation.order_id == order_id, Reconciliation.undone_at.is_(None)
-        )
-    )
-    return Decimal(total or 0).quantize(Decimal("0.01"))
+    return (await credited(session, [order_id])).get(order_id, ZERO)
 
 
 async def outstanding(session: AsyncSession, order: Order) -> Decimal:
@@ -81,25 +105,70 @@ async def credit(
 
     A transfer for an order that no longer takes payments goes to review instead.
     """
-    order = await orders.lock_for_payment(session, order_id)
-    assert order is not None, "a matched order id always exists"
-    if order.state != OrderState.PENDING_PAYMENT.value:
-        await send_to_review(session, transfer, REVIEW_ORDER_CLOSED)
-        return Credit(None, completed_order=False, in_review=True)
-    balance = await outstanding(session, order)
-    applied = min(transfer.amount, balance)
+    return (await credit_many(session, [Match(transfer, order_id, rule, reason)], actor, now))[0]
+
+
+async def credit_many(
+    session: AsyncSession, matches: Sequence[Match], actor: Actor, now: datetime
+) -> list[Credit]:
+    """Credit each transfer to its order, in the given order, with a few statements per batch.
+
+    Orders are locked first; two transfers for one order in the batch see each other's credit.
+    """
+    order_ids = [match.order_id for match in matches]
+    balances = await _balances(session, order_ids)
+    results: list[Credit] = []
+    rows: list[Reconciliation] = []
+    events: list[tuple[str, dict[str, object]]] = []
+    completed: list[tuple[Order, datetime]] = []
+    for match in matches:
+        balance = balances[match.order_id]
+        if balance.order.state not in PAYABLE_STATES or balance.due == ZERO:
+            # Closed, or already paid by an earlier transfer of this batch.
+            _review(match.transfer, REVIEW_ORDER_CLOSED)
+            results.append(Credit(None, completed_order=False, in_review=True))
+            continue
+        row = _credit_row(session, match, balance, actor, now)
+        rows.append(row)
+        events.extend(_events(match.transfer, balance, row))
+        if balance.due == ZERO:
+            completed.append((balance.order, match.transfer.settled_at or now))
+        results.append(Credit(row, completed_order=balance.due == ZERO))
+    await session.flush()
+    if events:
+        await jobs.publish_many(session, events)
+    for row in rows:
+        log.info(
+            "payment credited",
+            order_id=str(row.order_id),
+            transfer_id=str(row.transfer_id),
+            rule=row.rule,
+            amount=str(row.amount),
+            excess=str(row.excess),
+        )
+    if completed:
+        await orders.confirm_payments(session, completed, actor, reason=PAID_REASON)
+    return results
+
+
+def _credit_row(
+    session: AsyncSession, match: Match, balance: _Balance, actor: Actor, now: datetime
+) -> Reconciliation:
+    transfer = match.transfer
+    applied = min(transfer.amount, balance.due)
     excess = transfer.amount - applied
-    request = await _open_request(session, order.id)
+    request = balance.requests[0] if balance.requests else None
     row = Reconciliation(
+        id=uuid.uuid4(),
         transfer_id=transfer.id,
-        order_id=order.id,
+        order_id=balance.order.id,
         payment_request_id=request.id if request else None,
-        rule=rule.value,
+        rule=match.rule.value,
         amount=applied,
         excess=excess,
         actor_type=actor.type,
         actor_id=str(actor.id) if actor.id else None,
-        reason=reason,
+        reason=match.reason,
         created_at=now,
     )
     session.add(row)
@@ -108,18 +177,65 @@ async def credit(
     if excess > ZERO:
         session.add(
             CustomerCredit(
-                user_id=order.user_id, transfer_id=transfer.id, order_id=order.id, amount=excess
+                user_id=balance.order.user_id,
+                transfer_id=transfer.id,
+                order_id=balance.order.id,
+                amount=excess,
             )
         )
-    await session.flush()
-    completed = applied == balance
-    await _update_requests(session, order.id, applied, completed=completed, now=now)
-    await _announce_credit(session, transfer, order, row, request)
-    if completed:
-        await orders.confirm_payment(
-            session, order, actor, paid_at=transfer.settled_at or now, reason=_paid_reason(rule)
+    balance.credited += applied
+    _apply_to_requests(balance, applied, now)
+    return row
+
+
+def _apply_to_requests(balance: _Balance, applied: Decimal, now: datetime) -> None:
+    """Add the credit to the newest open request; close every open request when paid."""
+    for position, request in enumerate(balance.requests):
+        if position == 0:
+            request.amount_paid += applied
+            request.state = RequestState.PARTIALLY_PAID.value
+        if balance.due == ZERO:
+            request.state = (
+                RequestState.PAID.value if position == 0 else RequestState.CANCELLED.value
+            )
+            request.paid_at = now if position == 0 else None
+    if balance.due == ZERO:
+        balance.requests = []
+
+
+async def _balances(
+    session: AsyncSession, order_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, _Balance]:
+    locked = await orders.lock_for_payment(session, order_ids)
+    paid_so_far = await credited(session, list(locked))
+    requests: dict[uuid.UUID, list[PaymentRequest]] = {order_id: [] for order_id in locked}
+    rows = await session.scalars(
+        select(PaymentRequest)
+        .where(
+            PaymentRequest.order_id.in_(list(locked)),
+            PaymentRequest.state.in_(OPEN_REQUEST_STATES),
         )
-    return Credit(row, completed_order=completed)
+        .order_by(PaymentRequest.created_at.desc(), PaymentRequest.id)
+    )
+    for request in rows.all():
+        requests[request.order_id].append(request)
+    return {
+        order_id: _Balance(order, paid_so_far.get(order_id, ZERO), requests[order_id])
+        for order_id, order in locked.items()
+    }
+
+
+async def credited(
+    session: AsyncSession, order_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Decimal]:
+    if not order_ids:
+        return {}
+    rows = await session.execute(
+        select(Reconciliation.order_id, func.sum(Reconciliation.amount))
+        .where(Reconciliation.order_id.in_(order_ids), Reconciliation.undone_at.is_(None))
+        .group_by(Reconciliation.order_id)
+    )
+    return {order_id: Decimal(total).quantize(CENT) for order_id, total in rows.all()}
 
 
 async def undo(
@@ -135,13 +251,12 @@ async def undo(
     A paid order stays paid (its subscription may be running): the transfer goes to review so
     operations decide about the refund or the subscription.
     """
-    order = await orders.lock_for_payment(session, row.order_id)
-    assert order is not None
+    order = (await orders.lock_for_payment(session, [row.order_id]))[row.order_id]
     row.undone_at = now
     row.undo_reason = reason[:300]
     transfer = await session.get(ReceivedTransfer, row.transfer_id)
     assert transfer is not None
-    was_paid = order.state != OrderState.PENDING_PAYMENT.value
+    was_paid = order.state not in PAYABLE_STATES
     if returned:
         transfer.state = TransferState.RETURNED.value
         transfer.review_reason = REVIEW_PAID_ORDER_RETURNED if was_paid else None
@@ -176,81 +291,35 @@ async def send_to_review(session: AsyncSession, transfer: ReceivedTransfer, reas
     await session.flush()
 
 
-async def _open_request(session: AsyncSession, order_id: uuid.UUID) -> PaymentRequest | None:
-    """The order's most recent open payment request, whether or not it has expired."""
-    return await session.scalar(
-        select(PaymentRequest)
-        .where(PaymentRequest.order_id == order_id, PaymentRequest.state.in_(OPEN_REQUEST_STATES))
-        .order_by(PaymentRequest.created_at.desc(), PaymentRequest.id)
-        .limit(1)
-    )
+def _review(transfer: ReceivedTransfer, reason: str) -> None:
+    transfer.state = TransferState.REVIEW.value
+    transfer.review_reason = reason
 
 
-async def _update_requests(
-    session: AsyncSession, order_id: uuid.UUID, applied: Decimal, *, completed: bool, now: datetime
-) -> None:
-    """Add the credit to the newest open request; close every open request when paid."""
-    requests = (
-        await session.scalars(
-            select(PaymentRequest)
-            .where(
-                PaymentRequest.order_id == order_id,
-                PaymentRequest.state.in_(OPEN_REQUEST_STATES),
-            )
-            .order_by(PaymentRequest.created_at.desc(), PaymentRequest.id)
-        )
-    ).all()
-    for position, request in enumerate(requests):
-        if position == 0:
-            request.amount_paid += applied
-            request.state = RequestState.PARTIALLY_PAID.value
-        if completed:
-            request.state = (
-                RequestState.PAID.value if position == 0 else RequestState.CANCELLED.value
-            )
-            request.paid_at = now if position == 0 else None
-    await session.flush()
-
-
-async def _announce_credit(
-    session: AsyncSession,
-    transfer: ReceivedTransfer,
-    order: Order,
-    row: Reconciliation,
-    request: PaymentRequest | None,
-) -> None:
-    await jobs.publish(
-        session,
-        "payment.received",
-        {
-            "paymentId": request.id if request else None,
-            "transferId": transfer.id,
-            "orderId": order.id,
-            "userId": order.user_id,
-            "amount": str(transfer.amount),
-        },
-    )
-    await jobs.publish(
-        session,
-        "payment.reconciled",
-        {
-            "reconciliationId": row.id,
-            "transferId": transfer.id,
-            "orderId": order.id,
-            "rule": row.rule,
-            "amount": str(row.amount),
-            "excess": str(row.excess),
-        },
-    )
-    log.info(
-        "payment credited",
-        order_id=str(order.id),
-        transfer_id=str(transfer.id),
-        rule=row.rule,
-        amount=str(row.amount),
-        excess=str(row.excess),
-    )
-
-
-def _paid_reason(rule: Rule) -> str:
-    return f"SPEI deposit matched by {rule.value}"
+def _events(
+    transfer: ReceivedTransfer, balance: _Balance, row: Reconciliation
+) -> list[tuple[str, dict[str, object]]]:
+    order = balance.order
+    return [
+        (
+            "payment.received",
+            {
+                "paymentId": row.payment_request_id,
+                "transferId": transfer.id,
+                "orderId": order.id,
+                "userId": order.user_id,
+                "amount": str(transfer.amount),
+            },
+        ),
+        (
+            "payment.reconciled",
+            {
+                "reconciliationId": row.id,
+                "transferId": transfer.id,
+                "orderId": order.id,
+                "rule": row.rule,
+                "amount": str(row.amount),
+                "excess": str(row.excess),
+            },
+        ),
+    ]

@@ -11,17 +11,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cuenty.identity import audit
 from cuenty.kit.actor import Actor
-from cuenty.orders.models import Order, OrderState
+from cuenty.orders.models import Order
 from cuenty.payments import ledger
 from cuenty.payments.errors import (
     OrderAlreadyPaidError,
@@ -43,6 +44,7 @@ from cuenty.payments.transfers import IncomingTransfer, Stored, store
 
 log = structlog.get_logger("cuenty.payments")
 BATCH_SIZE = 500
+Cursor = tuple[datetime, uuid.UUID]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,13 @@ class RunReport:
             return
         self.reconciled += 1
         self.by_rule[outcome] = self.by_rule.get(outcome, 0) + 1
+
+    def merge(self, other: RunReport) -> None:
+        self.total += other.total
+        self.reconciled += other.reconciled
+        self.review += other.review
+        for rule, count in other.by_rule.items():
+            self.by_rule[rule] = self.by_rule.get(rule, 0) + count
 
 
 async def receive(
@@ -98,52 +107,91 @@ async def match_transfer(
     actor: Actor | None = None,
 ) -> str:
     """Apply the first tier that matches; return the rule's name or the transfer's new state."""
-    candidate = await find_order(session, transfer, tolerance)
-    if candidate.order_id is None or candidate.rule is None:
-        await ledger.send_to_review(session, transfer, candidate.review_reason)
-        return TransferState.REVIEW.value
-    result = await ledger.credit(
-        session,
-        transfer,
-        candidate.order_id,
-        rule=candidate.rule,
-        actor=actor or Actor.job(),
-        now=now,
+    return (await match_many(session, [transfer], tolerance=tolerance, now=now, actor=actor))[0]
+
+
+async def match_many(
+    session: AsyncSession,
+    transfers: Sequence[ReceivedTransfer],
+    *,
+    tolerance: Decimal,
+    now: datetime,
+    actor: Actor | None = None,
+) -> list[str]:
+    """Match a batch of transfers with a few statements; return each one's outcome."""
+    candidates = await find_orders(session, transfers, tolerance)
+    matches: list[ledger.Match] = []
+    for transfer, candidate in zip(transfers, candidates, strict=True):
+        if candidate.order_id is None or candidate.rule is None:
+            transfer.state = TransferState.REVIEW.value
+            transfer.review_reason = candidate.review_reason
+        else:
+            matches.append(ledger.Match(transfer, candidate.order_id, candidate.rule))
+    credits = await ledger.credit_many(session, matches, actor or Actor.job(), now)
+    await session.flush()
+    outcome = {
+        match.transfer.id: (TransferState.REVIEW.value if credit.in_review else match.rule.value)
+        for match, credit in zip(matches, credits, strict=True)
+    }
+    return [outcome.get(transfer.id, TransferState.REVIEW.value) for transfer in transfers]
+
+
+async def find_orders(
+    session: AsyncSession, transfers: Sequence[ReceivedTransfer], tolerance: Decimal
+) -> list[Candidate]:
+    """The order each transfer pays, by the first tier that matches (None: review)."""
+    by_clabe = await _orders_by_clabe(session, transfers)
+    by_reference = await _orders_by_reference(
+        session, [t for t in transfers if t.beneficiary_account not in by_clabe]
     )
-    return TransferState.REVIEW.value if result.in_review else candidate.rule.value
-
-
-async def find_order(
-    session: AsyncSession, transfer: ReceivedTransfer, tolerance: Decimal
-) -> Candidate:
-    if transfer.beneficiary_account:
-        order_id = await session.scalar(
-            select(OrderClabe.order_id).where(OrderClabe.clabe == transfer.beneficiary_account)
-        )
+    found: list[Candidate] = []
+    for transfer in transfers:
+        if transfer.beneficiary_account in by_clabe:
+            found.append(Candidate(by_clabe[transfer.beneficiary_account], Rule.CLABE))
+            continue
+        owed = by_reference.get(transfer.numeric_reference or "", {})
+        order_id = next((order for order, due in owed.items() if due == transfer.amount), None)
         if order_id is not None:
-            return Candidate(order_id, Rule.CLABE)
-    if transfer.numeric_reference:
-        by_reference = await _by_reference(session, transfer)
-        if by_reference is not None:
-            return Candidate(by_reference, Rule.REFERENCE_AMOUNT)
-    return await _by_amount_in_window(session, transfer, tolerance)
+            found.append(Candidate(order_id, Rule.REFERENCE_AMOUNT))
+            continue
+        found.append(await _by_amount_in_window(session, transfer, tolerance))
+    return found
 
 
-async def _by_reference(session: AsyncSession, transfer: ReceivedTransfer) -> uuid.UUID | None:
+async def _orders_by_clabe(
+    session: AsyncSession, transfers: Sequence[ReceivedTransfer]
+) -> dict[str | None, uuid.UUID]:
+    clabes = {t.beneficiary_account for t in transfers if t.beneficiary_account}
+    if not clabes:
+        return {}
+    rows = await session.execute(
+        select(OrderClabe.clabe, OrderClabe.order_id).where(OrderClabe.clabe.in_(clabes))
+    )
+    return {clabe: order_id for clabe, order_id in rows.all()}
+
+
+async def _orders_by_reference(
+    session: AsyncSession, transfers: Sequence[ReceivedTransfer]
+) -> dict[str, dict[uuid.UUID, Decimal]]:
+    """For each reference, the payable orders that carry it and what each still owes."""
+    references = {t.numeric_reference for t in transfers if t.numeric_reference}
+    if not references:
+        return {}
     rows = (
         await session.execute(
-            select(Order.id, Order.total)
-            .join(OrderClabe, OrderClabe.order_id == Order.id)
+            select(OrderClabe.reference, Order.id, Order.total)
+            .join(Order, OrderClabe.order_id == Order.id)
             .where(
-                OrderClabe.reference == transfer.numeric_reference,
-                Order.state == OrderState.PENDING_PAYMENT.value,
+                OrderClabe.reference.in_(references),
+                Order.state.in_(ledger.PAYABLE_STATES),
             )
         )
     ).all()
-    for order_id, total in rows:
-        if total - await ledger.amount_credited(session, order_id) == transfer.amount:
-            return order_id
-    return None
+    credited = await ledger.credited(session, [order_id for _, order_id, _ in rows])
+    owed: dict[str, dict[uuid.UUID, Decimal]] = {}
+    for reference, order_id, total in rows:
+        owed.setdefault(reference, {})[order_id] = total - credited.get(order_id, ledger.ZERO)
+    return owed
 
 
 async def _by_amount_in_window(
@@ -152,7 +200,7 @@ async def _by_amount_in_window(
     arrived = transfer.settled_at or transfer.received_at
     rows = (
         await session.execute(
-            select(PaymentRequest.order_id, PaymentRequest.amount, PaymentRequest.amount_paid)
+            select(PaymentRequest.order_id)
             .where(
                 PaymentRequest.state.in_(OPEN_REQUEST_STATES),
                 PaymentRequest.created_at <= arrived,
@@ -173,34 +221,82 @@ async def _by_amount_in_window(
 async def run(
     session: AsyncSession, *, tolerance: Decimal, now: datetime, limit: int | None = None
 ) -> RunReport:
-    """Match every transfer still waiting, oldest first, each in its own savepoint.
+    """Match every transfer still waiting, oldest first, in the caller's transaction."""
+    report = RunReport()
+    cursor: Cursor | None = None
+    while limit is None or report.total < limit:
+        size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - report.total)
+        batch, cursor = await run_batch(
+            session, tolerance=tolerance, now=now, after=cursor, size=size
+        )
+        report.merge(batch)
+        if batch.total < size:
+            break
+    return report
+
+
+async def run_batches(
+    factory: async_sessionmaker[AsyncSession], *, tolerance: Decimal, now: datetime
+) -> RunReport:
+    """Match every transfer still waiting, committing after each batch of BATCH_SIZE.
+
+    A long run never holds one huge transaction, and a crash keeps the batches already done.
+    """
+    report = RunReport()
+    cursor: Cursor | None = None
+    while True:
+        async with factory() as session, session.begin():
+            batch, cursor = await run_batch(session, tolerance=tolerance, now=now, after=cursor)
+        report.merge(batch)
+        if batch.total < BATCH_SIZE:
+            log.info(
+                "reconciliation run",
+                total=report.total,
+                reconciled=report.reconciled,
+                review=report.review,
+            )
+            return report
+
+
+async def run_batch(
+    session: AsyncSession,
+    *,
+    tolerance: Decimal,
+    now: datetime,
+    after: Cursor | None = None,
+    size: int = BATCH_SIZE,
+) -> tuple[RunReport, Cursor | None]:
+    """Match up to `size` waiting transfers after the cursor, each in its own savepoint.
 
     A transfer that fails to apply stays unmatched for the next run; the others go on.
     """
-    report = RunReport()
-    last: tuple[datetime, uuid.UUID] | None = None
-    while limit is None or report.total < limit:
-        query = (
-            select(ReceivedTransfer)
-            .where(ReceivedTransfer.state == TransferState.UNMATCHED.value)
-            .order_by(ReceivedTransfer.received_at, ReceivedTransfer.id)
-            .limit(BATCH_SIZE)
-        )
-        if last is not None:
-            query = query.where(
-                (ReceivedTransfer.received_at > last[0])
-                | ((ReceivedTransfer.received_at == last[0]) & (ReceivedTransfer.id > last[1]))
-            )
-        batch = (await session.scalars(query)).all()
-        if not batch:
-            break
-        for transfer in batch:
-            last = (transfer.received_at, transfer.id)
-            report.count(await _match_in_savepoint(session, transfer, tolerance, now))
-    log.info(
-        "reconciliation run", total=report.total, reconciled=report.reconciled, review=report.review
+    query = (
+        select(ReceivedTransfer)
+        .where(ReceivedTransfer.state == TransferState.UNMATCHED.value)
+        .order_by(ReceivedTransfer.received_at, ReceivedTransfer.id)
+        .limit(size)
     )
-    return report
+    if after is not None:
+        query = query.where(
+            (ReceivedTransfer.received_at > after[0])
+            | ((ReceivedTransfer.received_at == after[0]) & (ReceivedTransfer.id > after[1]))
+        )
+    report = RunReport()
+    transfers = list((await session.scalars(query)).all())
+    if not transfers:
+        return report, after
+    after = (transfers[-1].received_at, transfers[-1].id)
+    try:
+        async with session.begin_nested():
+            outcomes = await match_many(session, transfers, tolerance=tolerance, now=now)
+    except Exception:
+        log.exception("batch could not be matched; matching its transfers one by one")
+        outcomes = [
+            await _match_in_savepoint(session, transfer, tolerance, now) for transfer in transfers
+        ]
+    for outcome in outcomes:
+        report.count(outcome)
+    return report, after
 
 
 async def _match_in_savepoint(
@@ -242,7 +338,7 @@ async def manual_match(
     if transfer.state not in (TransferState.REVIEW.value, TransferState.UNMATCHED.value):
         raise TransferNotMatchableError(params={"state": transfer.state})
     order = await session.get(Order, order_id)
-    if order is None or order.state != OrderState.PENDING_PAYMENT.value:
+    if order is None or order.state not in ledger.PAYABLE_STATES:
         raise OrderNotPayableError(params={"state": order.state if order else "-"})
     result = await ledger.credit(
         session, transfer, order_id, rule=Rule.MANUAL, actor=actor, now=now, reason=reason
@@ -269,7 +365,7 @@ async def unmatch(
     if row is None or row.undone_at is not None:
         raise ReconciliationNotFoundError()
     order = await session.get(Order, row.order_id)
-    if order is not None and order.state != OrderState.PENDING_PAYMENT.value:
+    if order is not None and order.state not in ledger.PAYABLE_STATES:
         raise OrderAlreadyPaidError()
     await ledger.undo(session, row, reason=reason, now=now, returned=False)
     transfer = await session.get(ReceivedTransfer, row.transfer_id)

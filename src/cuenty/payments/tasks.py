@@ -19,8 +19,9 @@ EXPIRE_JOB = "payments.expire_requests"
 @jobs.handler(RECONCILE_JOB, max_attempts=5)
 async def reconcile(context: jobs.JobContext, payload: dict[str, Any]) -> None:
     settings = payment_settings(context.resources or {})
-    async with transaction(context.session_factory) as session:
-        await reconciliation.run(session, tolerance=settings.amount_tolerance, now=context.now())
+    await reconciliation.run_batches(
+        context.session_factory, tolerance=settings.amount_tolerance, now=context.now()
+    )
 
 
 @jobs.handler(EXPIRE_JOB, max_attempts=3)

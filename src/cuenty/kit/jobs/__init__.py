@@ -11,7 +11,13 @@ scheduled by cron, on SQLite (embedded runner) and PostgreSQL (procrastinate).
 """
 
 from cuenty.kit.jobs.context import JobContext
-from cuenty.kit.jobs.enqueue import InvalidPayloadError, enqueue, publish
+from cuenty.kit.jobs.enqueue import (
+    InvalidPayloadError,
+    enqueue,
+    enqueue_many,
+    publish,
+    publish_many,
+)
 from cuenty.kit.jobs.registry import (
     Handler,
     JobRegistry,
@@ -35,10 +41,12 @@ __all__ = [
     "Schedule",
     "UnknownJobError",
     "enqueue",
+    "enqueue_many",
     "handler",
     "load_task_modules",
     "periodic",
     "publish",
+    "publish_many",
     "registry",
     "subscribe",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 from procrastinate import App, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import insert
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,23 +82,82 @@ async def publish(
     Returns the event id (`evt_...`), stable across retries, which webhooks send as
     `webhook-id`.
     """
-    check_name(event_type)
-    event_id = f"evt_{uuid.uuid4().hex}"
+    return (await publish_many(session, [(event_type, data)], now=now))[0]
+
+
+async def publish_many(
+    session: AsyncSession,
+    events: Sequence[tuple[str, Mapping[str, Any] | None]],
+    *,
+    now: Callable[[], datetime] = utc_now,
+) -> list[str]:
+    """Record several events, in order, with one write; return their ids."""
     moment = now()
-    session.add(
-        OutboxEntry(
-            kind=EntryKind.EVENT.value,
-            name=event_type,
-            payload={"id": event_id, "data": normalize_payload(data)},
-            status=JobStatus.TODO.value,
-            request_id=current_request_id(),
-            run_at=moment,
-            created_at=moment,
+    rows: list[dict[str, Any]] = []
+    for event_type, data in events:
+        check_name(event_type)
+        rows.append(
+            {
+                "kind": EntryKind.EVENT.value,
+                "name": event_type,
+                "payload": {"id": f"evt_{uuid.uuid4().hex}", "data": normalize_payload(data)},
+                "status": JobStatus.TODO.value,
+                "attempts": 0,
+                "request_id": current_request_id(),
+                "run_at": moment,
+                "created_at": moment,
+            }
         )
-    )
-    await session.flush()
+    # A bulk INSERT: one statement for the batch, no ORM objects to track.
+    await session.execute(insert(OutboxEntry), rows)
     await wakeup.wake_after_commit(session)
-    return event_id
+    return [row["payload"]["id"] for row in rows]
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    name: str,
+    items: Sequence[tuple[Mapping[str, Any], str | None]],
+    *,
+    now: Callable[[], datetime] = utc_now,
+) -> None:
+    """Add one job of handler `name` per (payload, dedupe_key), with one write when possible.
+
+    Same guarantees as `enqueue` for each item: a key already waiting skips its job.
+    """
+    check_name(name)
+    bodies = [(normalize_payload(payload), key) for payload, key in items]
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        moment = now()
+        for body, key in bodies:
+            await insert_outbox_job(
+                session, name, body, run_at=moment, created_at=moment, dedupe_key=key
+            )
+        await wakeup.wake_after_commit(session)
+        return
+    try:
+        async with session.begin_nested():
+            await session.connection()
+            await _batch_defer_postgres(session, name, bodies)
+    except AlreadyEnqueued:
+        for body, key in bodies:
+            await _defer_postgres(session, name, body, None, key, None)
+
+
+async def _batch_defer_postgres(
+    session: AsyncSession, name: str, bodies: Sequence[tuple[dict[str, Any], str | None]]
+) -> None:
+    raw = (await (await session.connection()).get_raw_connection()).driver_connection
+    request_id = current_request_id()
+    new_jobs = []
+    manager = None
+    for body, key in bodies:
+        deferrer = _deferral_app().configure_task(name, queueing_lock=key, connection=raw)
+        manager = deferrer.job_manager
+        new_jobs.append(deferrer.make_new_job(payload=body, request_id=request_id))
+    if manager is not None:
+        await manager.batch_defer_jobs_async(new_jobs, connection=raw)
 
 
 def normalize_payload(payload: Mapping[str, Any] | None) -> dict[str, Any]:
