@@ -85,5 +85,5 @@ class SourceNotAllowedError(NotAuthenticatedError):
 
 
 def field_rejected(rule: str, pointer: str, **params: str) -> ValidationFailedError:
-    error = FieldError(code=rule, message=RULES[rule], pointer=pointer, params=params)
+    error = FieldError(code=rule, message=RULES[rule], pointer=f"#{pointer}", params=params)
     return ValidationFailedError(params={"count": 1}, errors=[error])

@@ -139,7 +139,9 @@ def _authenticate_bank(
 
 def _authenticate_stp(request: Request, settings: PaymentSettings) -> None:
     address = client_ip(request, request.app.state.settings.trusted_proxies)
-    by_address = settings.allows_stp_address(address)
+    by_address = settings.allows_stp_address(
+        address, production=request.app.state.settings.is_production
+    )
     # The gateway sets this header after verifying STP's client certificate; it is believed
     # only from a trusted proxy, which `client_ip` already decided.
     peer = request.client.host if request.client else ""

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from cuenty.kit.api import ApiModel, RequestModel
 from cuenty.kit.money import Money
-from cuenty.payments.models import PaymentRequest, Reconciliation
+from cuenty.payments.models import OPEN_REQUEST_STATES, PaymentRequest, Reconciliation
 
 EXAMPLE_CLABE = "646180157000000004"
 
@@ -87,7 +87,9 @@ class PaymentOut(ApiModel):
     clabe: str
     amount: Money = Field(description="Importe pedido al emitir las instrucciones")
     amount_paid: Money
-    balance_due: Money = Field(description="Lo que falta por pagar de esta solicitud")
+    balance_due: Money = Field(
+        description="Lo que falta por pagar de esta solicitud; 0 si ya no está abierta"
+    )
     expires_at: datetime
     paid_at: datetime | None = None
     created_at: datetime
@@ -104,7 +106,11 @@ class PaymentOut(ApiModel):
             clabe=request.clabe,
             amount=request.amount,
             amount_paid=request.amount_paid,
-            balance_due=max(request.amount - request.amount_paid, 0),
+            balance_due=(
+                max(request.amount - request.amount_paid, 0)
+                if request.state in OPEN_REQUEST_STATES
+                else 0
+            ),
             expires_at=request.expires_at,
             paid_at=request.paid_at,
             created_at=request.created_at,

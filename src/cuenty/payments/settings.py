@@ -23,6 +23,7 @@ from cuenty.mexico.clabe import bank_name
 # prefix 9999. CLABEs under it are routed nowhere, so production mode never uses it.
 DEMO_CLABE_PREFIX = "6461809999"
 CLABE_PREFIX_PATTERN = re.compile(r"^\d{10}$")
+LOOPBACK = ("127.0.0.0/8", "::1/128")
 
 
 class PaymentSettings(BaseSettings):
@@ -131,14 +132,19 @@ class PaymentSettings(BaseSettings):
         secret = self.bank_webhook_secrets.get(bank_code.upper())
         return secret.get_secret_value() if secret else None
 
-    def allows_stp_address(self, address: str | None) -> bool:
+    def allows_stp_address(self, address: str | None, *, production: bool) -> bool:
+        """Whether STP notifications may come from this address.
+
+        With no list set, development mode accepts this machine only and production nothing.
+        """
         if not address:
             return False
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
             return False
-        return any(ip in ipaddress.ip_network(net, strict=False) for net in self.stp_allowed_ips)
+        networks = self.stp_allowed_ips or ([] if production else list(LOOPBACK))
+        return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
 
 
 def payment_settings(state: Any) -> PaymentSettings:

@@ -65,7 +65,7 @@ def from_notification(fields: Mapping[str, Any], received_at: datetime) -> Incom
     """Validate one notification; a 422 names every missing or malformed field."""
     data = normalize_names(fields)
     errors = [
-        FieldError(code="required", message=RULES["required"], pointer=f"/{name}")
+        FieldError(code="required", message=RULES["required"], pointer=f"#/{name}")
         for name in REQUIRED
         if data.get(name) in (None, "")
     ]
@@ -157,5 +157,5 @@ def _text(value: Any) -> str | None:
 
 
 def _invalid(name: str, rule: str) -> ValidationFailedError:
-    error = FieldError(code=rule, message=RULES[rule], pointer=f"/{name}")
+    error = FieldError(code=rule, message=RULES[rule], pointer=f"#/{name}")
     return ValidationFailedError(params={"count": 1}, errors=[error])
