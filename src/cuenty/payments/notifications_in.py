@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -29,13 +29,20 @@ from cuenty.payments.errors import BadSignatureError, SourceNotAllowedError, fie
 from cuenty.payments.models import BankWebhook, OrderClabe, TransferSource, TransferState
 from cuenty.payments.reconciliation import receive
 from cuenty.payments.settings import PaymentSettings, payment_settings
-from cuenty.payments.transfers import IncomingTransfer, normalize_reference
+from cuenty.payments.transfers import (
+    TRACKING_KEY_LENGTH,
+    IncomingTransfer,
+    normalize_reference,
+    parse_amount,
+)
 
 router = api_router(prefix="/v1/payments/webhooks", tags=["payments"])
 security_log = structlog.get_logger("cuenty.security")
 
 CREDIT_TYPES = frozenset({"payment_confirmation", "payment_received", "deposit"})
 RETURN_TYPES = frozenset({"payment_returned", "payment_return", "deposit_returned"})
+# Maximum length of a beneficiary account, a CLABE of 18 digits.
+ACCOUNT_LENGTH = 18
 
 
 @router.post(
@@ -248,15 +255,20 @@ def _bank_incoming(
         )
     except ValueError:
         raise _field_error("/payload/operation_date", "date_invalid") from None
-    institution = values.get("sender_institution")
     return IncomingTransfer(
         source=TransferSource.BANK_NOTIFICATION,
         amount=amount,
         operation_date=operation_date,
         received_at=now,
-        tracking_key=_optional(values.get("tracking_key") or values.get("clave_rastreo")),
-        sender_institution=_optional(institution),
-        beneficiary_account=_optional(values.get("clabe") or values.get("account")),
+        tracking_key=_limited(
+            "tracking_key",
+            values.get("tracking_key") or values.get("clave_rastreo"),
+            TRACKING_KEY_LENGTH,
+        ),
+        sender_institution=_institution(values.get("sender_institution")),
+        beneficiary_account=_limited(
+            "clabe", values.get("clabe") or values.get("account"), ACCOUNT_LENGTH
+        ),
         numeric_reference=normalize_reference(values.get("reference")),
         concept=_optional(values.get("concept")),
         sender_name=_optional(values.get("sender_name")),
@@ -268,13 +280,24 @@ def _bank_incoming(
 
 
 def _money(value: Any) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise _field_error("/payload/amount", "amount_invalid") from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    amount = parse_amount(value)
+    if amount is None:
         raise _field_error("/payload/amount", "amount_invalid")
     return amount
+
+
+def _institution(value: Any) -> str | None:
+    text = _optional(value)
+    if text is not None and not (text.isascii() and text.isdigit() and len(text) <= 5):
+        raise _field_error("/payload/sender_institution", "institution_invalid")
+    return text
+
+
+def _limited(name: str, value: Any, length: int) -> str | None:
+    text = _optional(value)
+    if text is not None and len(text) > length:
+        raise field_rejected("too_long", f"/payload/{name}", length=str(length))
+    return text
 
 
 def _optional(value: Any) -> str | None:
