@@ -9,9 +9,12 @@ import uuid
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
 
+from cuenty.orders.models import Order
 from cuenty.payments.signatures import sign_header
-from tests.commerce_support import Catalog
+from tests.commerce_support import Catalog, person
 
 PREFIX = "6461801570"
 BANK_SECRET = "bank-secret-for-tests"
@@ -105,3 +108,32 @@ async def post_bank(
         content=body,
         headers={"Content-Type": "application/json", "X-Cuenty-Signature": header},
     )
+
+
+async def operator(client: httpx.AsyncClient) -> dict[str, str]:
+    """Authorization header of an operations staff member."""
+    return await person(client, "ops@example.com", "operations")
+
+
+async def order_with_spei(
+    client: httpx.AsyncClient, catalog: Catalog, email: str = "ana@example.com", quantity: int = 1
+) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+    """A customer's header, a new order of theirs and its SPEI instructions."""
+    headers = await person(client, email)
+    order = await place_order(client, headers, catalog, quantity)
+    response = await spei(client, headers, order)
+    assert response.status_code == 201, response.text
+    return headers, order, response.json()
+
+
+async def count_rows(app: FastAPI, model: type[Any], *conditions: Any) -> int:
+    async with app.state.session_factory() as session:
+        query = select(func.count()).select_from(model).where(*conditions)
+        return int(await session.scalar(query) or 0)
+
+
+async def order_state(app: FastAPI, order_id: str) -> str:
+    async with app.state.session_factory() as session:
+        state = await session.scalar(select(Order.state).where(Order.id == uuid.UUID(order_id)))
+    assert state is not None
+    return state
