@@ -7,6 +7,7 @@ log line and nothing else.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -101,13 +102,29 @@ async def stp_notification(request: Request, session: DbSession) -> dict[str, An
 
 
 def _parse_object(raw: bytes) -> dict[str, Any]:
+    """Parse the body as a JSON object whose numbers all fit a float.
+
+    NaN, Infinity and numbers that overflow a float are rejected, because the JSON column
+    that keeps the payload cannot store them.
+    """
     try:
-        document = json.loads(raw)
+        document = json.loads(raw, parse_float=_finite_float, parse_constant=_no_constant)
     except ValueError:
         raise MalformedJsonError() from None
     if not isinstance(document, dict):
         raise MalformedJsonError()
     return document
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _authenticate_bank(
