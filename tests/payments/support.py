@@ -48,6 +48,7 @@ def stp_abono(
     institution: int = 40012,
     reference: int = 1234567,
     capitalised: bool = False,
+    settled_ms: int = 1764957600000,
 ) -> bytes:
     """An STP incoming-transfer notification, with the amount written as STP writes it."""
     fields = {
@@ -67,12 +68,17 @@ def stp_abono(
         "conceptoPago": "PAGO",
         "referenciaNumerica": reference,
         "empresa": "CUENTY",
-        "tsLiquidacion": 1764957600000,
+        "tsLiquidacion": settled_ms,
     }
     if capitalised:
         fields = {name[:1].upper() + name[1:]: value for name, value in fields.items()}
         fields["Clave"] = fields.pop("Id")
     return json.dumps(fields).replace('"__AMOUNT__"', amount).encode()
+
+
+def now_ms() -> int:
+    """The current time as STP writes `tsLiquidacion`: milliseconds since the Unix epoch."""
+    return int(time.time() * 1000)
 
 
 async def post_stp(client: httpx.AsyncClient, body: bytes) -> httpx.Response:

@@ -12,6 +12,7 @@ from cuenty.payments.settings import PaymentSettings
 from tests.commerce_support import Catalog
 from tests.payments.support import count_rows, order_state, order_with_spei, post_stp, stp_abono
 
+
 @pytest.mark.parametrize(
     "prefix",
     [
