@@ -4,6 +4,7 @@ notifications as those senders write them."""
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -143,3 +144,34 @@ async def order_state(app: FastAPI, order_id: str) -> str:
         state = await session.scalar(select(Order.state).where(Order.id == uuid.UUID(order_id)))
     assert state is not None
     return state
+
+
+async def upload_statement(
+    client: httpx.AsyncClient, headers: dict[str, str], name: str, data: bytes
+) -> httpx.Response:
+    files = {"file": (name, data, "application/octet-stream")}
+    return await client.post("/v1/payments/statements", files=files, headers=headers)
+
+
+def stp_list(*entries: dict[str, Any]) -> bytes:
+    """A "consulta de órdenes recibidas" answer listing the entries."""
+    text = json.dumps({"resultado": {"lst": list(entries)}, "mensaje": "OK"})
+    # STP writes `monto` as a JSON number: drop the quotes around the amount's exact text.
+    return re.sub(r'"monto": "([0-9.]+)"', r'"monto": \1', text).encode()
+
+
+def stp_list_entry(
+    clabe: str, amount: str, tracking: str, *, state: str = "LQ", operation_date: str = "20261205"
+) -> dict[str, Any]:
+    """One listed deposit; its natural key matches `stp_abono` with the same tracking key."""
+    return {
+        "idEF": 3906451,
+        "claveRastreo": tracking,
+        "fechaOperacion": operation_date,
+        "institucionContraparte": 40012,
+        "monto": amount,
+        "cuentaBeneficiario": clabe,
+        "estado": state,
+        "referenciaNumerica": 1234567,
+        "nombreOrdenante": "ANA LOPEZ",
+    }
