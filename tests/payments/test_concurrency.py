@@ -1,4 +1,4 @@
-"""Concurrent use: CLABE allocation and duplicate STP notifications.
+"""Concurrent use: CLABE allocation and duplicate STP and bank notifications.
 
 The app here has rate limiting off, because the requests all come from one address.
 """
@@ -23,14 +23,16 @@ from cuenty.kit.jobs.models import OutboxEntry
 from cuenty.mexico.clabe import InvalidClabe, validate_clabe
 from cuenty.orders.models import Order, OrderTransition
 from cuenty.payments import clabes
-from cuenty.payments.models import OrderClabe, ReceivedTransfer, Reconciliation
+from cuenty.payments.models import BankWebhook, OrderClabe, ReceivedTransfer, Reconciliation
 from tests.commerce_support import Catalog, stored_user
 from tests.conftest import TestDatabase, make_settings
 from tests.payments.support import (
     PREFIX,
+    bank_body,
     count_rows,
     order_state,
     order_with_spei,
+    post_bank,
     post_stp,
     stp_abono,
 )
@@ -119,3 +121,20 @@ def _is_valid(clabe: str) -> bool:
         return validate_clabe(clabe) == clabe
     except InvalidClabe:
         return False
+
+
+async def test_identical_bank_notifications_credit_once(
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    _, order, instructions = await order_with_spei(client, catalog)
+    body = bank_body(instructions["reference"], f"{order['total']:.2f}", "BBVA-TX-CONCURRENT")
+
+    responses = await asyncio.gather(*(post_bank(client, body) for _ in range(NOTIFICATIONS)))
+
+    failures = [response.text for response in responses if response.status_code != 200]
+    assert failures == []
+    assert {response.json()["result"] for response in responses} == {"matched"}
+    assert await count_rows(app, BankWebhook) == 1
+    assert await count_rows(app, ReceivedTransfer) == 1
+    assert await count_rows(app, Reconciliation) == 1
+    assert await count_rows(app, OutboxEntry, OutboxEntry.name == "order.paid") == 1

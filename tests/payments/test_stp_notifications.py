@@ -78,6 +78,21 @@ async def test_unknown_account_is_kept_by_default(
     assert await count_rows(app, ReceivedTransfer, ReceivedTransfer.state == "review") == 1
 
 
+async def test_cancelled_order_is_returned_when_configured(
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    headers, order, instructions = await order_with_spei(client, catalog)
+    await client.post(f"/v1/orders/{order['id']}/cancel", headers=headers)
+    app.state.payment_settings = PaymentSettings(
+        clabe_prefix=PREFIX, stp_allowed_ips=["127.0.0.1"], stp_return_closed_order=True
+    )
+
+    response = await post_stp(client, stp_abono(instructions["clabe"], f"{order['total']:.2f}"))
+
+    assert response.json() == {"mensaje": "devolver", "id": 3}
+    assert await count_rows(app, ReceivedTransfer) == 0
+
+
 async def test_missing_fields_are_named(
     app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
 ) -> None:
