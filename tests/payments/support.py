@@ -154,7 +154,7 @@ async def upload_statement(
 
 
 def stp_list(*entries: dict[str, Any]) -> bytes:
-    """A "consulta de órdenes recibidas" answer listing the entries."""
+    """A "consulta de órdenes recibidas" response listing the entries."""
     text = json.dumps({"resultado": {"lst": list(entries)}, "mensaje": "OK"})
     # STP writes `monto` as a JSON number: drop the quotes around the amount's exact text.
     return re.sub(r'"monto": "([0-9.]+)"', r'"monto": \1', text).encode()

@@ -91,7 +91,7 @@ async def test_provider_called_once_for_repeat(
 
 
 @pytest.mark.parametrize(
-    "answer",
+    "provider_response",
     [
         httpx.Response(500, text="fallo"),
         httpx.Response(200, text="no es json"),
@@ -101,9 +101,9 @@ async def test_provider_called_once_for_repeat(
     ids=["status-500", "not-json", "no-payload", "not-object"],
 )
 async def test_provider_failure_is_502(
-    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog, answer: httpx.Response
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog, provider_response: httpx.Response
 ) -> None:
-    app.state.codi_provider = _provider(lambda request: answer)
+    app.state.codi_provider = _provider(lambda request: provider_response)
 
     _, response = await _codi(client, catalog)
 
