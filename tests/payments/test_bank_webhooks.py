@@ -191,7 +191,7 @@ async def test_invalid_amount_stores_nothing(
     ("field", "value"),
     [
         ("clabe", "6461801570000000041"),
-        ("tracking_key", "T" * 31),
+        ("tracking_key", "T" * 41),
         ("sender_institution", "400120"),
         ("operation_date", "05/12/2026"),
     ],

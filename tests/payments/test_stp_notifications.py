@@ -116,7 +116,7 @@ async def test_missing_fields_are_named(
         ("monto", "12345678901.00", "/monto"),
         ("tsLiquidacion", '"mañana"', "/tsLiquidacion"),
         ("tsLiquidacion", "1E+30", "/tsLiquidacion"),
-        ("claveRastreo", '"' + "A" * 31 + '"', "/claveRastreo"),
+        ("claveRastreo", '"' + "A" * 41 + '"', "/claveRastreo"),
         ("cuentaBeneficiario", '"6461801570000000040"', "/cuentaBeneficiario"),
         ("institucionOrdenante", '"²"', "/institucionOrdenante"),
     ],

@@ -26,8 +26,9 @@ STATEMENT_DATE_SLACK = timedelta(days=4)
 # The largest amount the Numeric(12, 2) money columns hold.
 MAX_AMOUNT = Decimal("9999999999.99")
 CENT = Decimal("0.01")
-# A SPEI tracking key (claveRastreo) has at most 30 characters.
-TRACKING_KEY_LENGTH = 30
+# Width of `received_transfers.tracking_key`. A longer claveRastreo is rejected, not cut,
+# because a cut key could merge two transfers.
+TRACKING_KEY_LENGTH = 40
 
 
 @dataclass(frozen=True)
