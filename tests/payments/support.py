@@ -4,14 +4,18 @@ notifications as those senders write them."""
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
 
+from cuenty.orders.models import Order
 from cuenty.payments.signatures import sign_header
-from tests.commerce_support import Catalog
+from tests.commerce_support import Catalog, person
 
 PREFIX = "6461801570"
 BANK_SECRET = "bank-secret-for-tests"
@@ -45,6 +49,7 @@ def stp_abono(
     institution: int = 40012,
     reference: int = 1234567,
     capitalised: bool = False,
+    settled_ms: int = 1764957600000,
 ) -> bytes:
     """An STP incoming-transfer notification, with the amount written as STP writes it."""
     fields = {
@@ -64,12 +69,17 @@ def stp_abono(
         "conceptoPago": "PAGO",
         "referenciaNumerica": reference,
         "empresa": "CUENTY",
-        "tsLiquidacion": 1764957600000,
+        "tsLiquidacion": settled_ms,
     }
     if capitalised:
         fields = {name[:1].upper() + name[1:]: value for name, value in fields.items()}
         fields["Clave"] = fields.pop("Id")
     return json.dumps(fields).replace('"__AMOUNT__"', amount).encode()
+
+
+def now_ms() -> int:
+    """The current time as STP writes `tsLiquidacion`: milliseconds since the Unix epoch."""
+    return int(time.time() * 1000)
 
 
 async def post_stp(client: httpx.AsyncClient, body: bytes) -> httpx.Response:
@@ -105,3 +115,63 @@ async def post_bank(
         content=body,
         headers={"Content-Type": "application/json", "X-Cuenty-Signature": header},
     )
+
+
+async def operator(client: httpx.AsyncClient) -> dict[str, str]:
+    """Authorization header of an operations staff member."""
+    return await person(client, "ops@example.com", "operations")
+
+
+async def order_with_spei(
+    client: httpx.AsyncClient, catalog: Catalog, email: str = "ana@example.com", quantity: int = 1
+) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+    """A customer's header, a new order of theirs and its SPEI instructions."""
+    headers = await person(client, email)
+    order = await place_order(client, headers, catalog, quantity)
+    response = await spei(client, headers, order)
+    assert response.status_code == 201, response.text
+    return headers, order, response.json()
+
+
+async def count_rows(app: FastAPI, model: type[Any], *conditions: Any) -> int:
+    async with app.state.session_factory() as session:
+        query = select(func.count()).select_from(model).where(*conditions)
+        return int(await session.scalar(query) or 0)
+
+
+async def order_state(app: FastAPI, order_id: str) -> str:
+    async with app.state.session_factory() as session:
+        state = await session.scalar(select(Order.state).where(Order.id == uuid.UUID(order_id)))
+    assert state is not None
+    return state
+
+
+async def upload_statement(
+    client: httpx.AsyncClient, headers: dict[str, str], name: str, data: bytes
+) -> httpx.Response:
+    files = {"file": (name, data, "application/octet-stream")}
+    return await client.post("/v1/payments/statements", files=files, headers=headers)
+
+
+def stp_list(*entries: dict[str, Any]) -> bytes:
+    """A "consulta de órdenes recibidas" response listing the entries."""
+    text = json.dumps({"resultado": {"lst": list(entries)}, "mensaje": "OK"})
+    # STP writes `monto` as a JSON number: drop the quotes around the amount's exact text.
+    return re.sub(r'"monto": "([0-9.]+)"', r'"monto": \1', text).encode()
+
+
+def stp_list_entry(
+    clabe: str, amount: str, tracking: str, *, state: str = "LQ", operation_date: str = "20261205"
+) -> dict[str, Any]:
+    """One listed deposit; its natural key matches `stp_abono` with the same tracking key."""
+    return {
+        "idEF": 3906451,
+        "claveRastreo": tracking,
+        "fechaOperacion": operation_date,
+        "institucionContraparte": 40012,
+        "monto": amount,
+        "cuentaBeneficiario": clabe,
+        "estado": state,
+        "referenciaNumerica": 1234567,
+        "nombreOrdenante": "ANA LOPEZ",
+    }

@@ -18,6 +18,8 @@ RULES = {
     "missing": N_("This field is required."),
     "amount_invalid": N_("Must be a positive amount with at most two decimals."),
     "date_invalid": N_("Must be a date (YYYY-MM-DD)."),
+    "institution_invalid": N_("Must be the sending institution's numeric code."),
+    "too_long": N_("Must be at most {length} characters."),
 }
 
 

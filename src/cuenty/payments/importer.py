@@ -31,7 +31,7 @@ from cuenty.payments.models import (
 )
 from cuenty.payments.reconciliation import mark_returned, receive
 from cuenty.payments.statements import Direction, StatementFormat, StatementLine
-from cuenty.payments.transfers import IncomingTransfer, normalize_reference
+from cuenty.payments.transfers import IncomingTransfer, find_existing, normalize_reference
 
 STP_LIST_FORMAT = "stp-recibidas"
 RECONCILE_JOB = "payments.reconcile"
@@ -145,10 +145,13 @@ async def _import_stp_list(
     for position, transfer in enumerate(incoming, start=1):
         report.lines_read += 1
         report.credits += 1
+        known = await find_existing(session, transfer)
+        was_returned = known is not None and known.state == TransferState.RETURNED.value
         stored = await receive(session, transfer, tolerance=0, now=now, match=False)
         report.new_transfers += int(stored.created)
         report.duplicates += int(not stored.created)
-        report.returned += int(transfer.returned)
+        # Count a return once: a re-imported list repeats deposits already returned.
+        report.returned += int(transfer.returned and not was_returned)
         if progress is not None:
             progress(position, len(incoming))
     _finish(record, report)

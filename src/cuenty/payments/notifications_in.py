@@ -7,10 +7,11 @@ log line and nothing else.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -29,13 +30,20 @@ from cuenty.payments.errors import BadSignatureError, SourceNotAllowedError, fie
 from cuenty.payments.models import BankWebhook, OrderClabe, TransferSource, TransferState
 from cuenty.payments.reconciliation import receive
 from cuenty.payments.settings import PaymentSettings, payment_settings
-from cuenty.payments.transfers import IncomingTransfer, normalize_reference
+from cuenty.payments.transfers import (
+    TRACKING_KEY_LENGTH,
+    IncomingTransfer,
+    normalize_reference,
+    parse_amount,
+)
 
 router = api_router(prefix="/v1/payments/webhooks", tags=["payments"])
 security_log = structlog.get_logger("cuenty.security")
 
 CREDIT_TYPES = frozenset({"payment_confirmation", "payment_received", "deposit"})
 RETURN_TYPES = frozenset({"payment_returned", "payment_return", "deposit_returned"})
+# Maximum length of a beneficiary account, a CLABE of 18 digits.
+ACCOUNT_LENGTH = 18
 
 
 @router.post(
@@ -94,13 +102,29 @@ async def stp_notification(request: Request, session: DbSession) -> dict[str, An
 
 
 def _parse_object(raw: bytes) -> dict[str, Any]:
+    """Parse the body as a JSON object whose numbers all fit a float.
+
+    NaN, Infinity and numbers that overflow a float are rejected, because the JSON column
+    that keeps the payload cannot store them.
+    """
     try:
-        document = json.loads(raw)
+        document = json.loads(raw, parse_float=_finite_float, parse_constant=_no_constant)
     except ValueError:
         raise MalformedJsonError() from None
     if not isinstance(document, dict):
         raise MalformedJsonError()
     return document
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _authenticate_bank(
@@ -250,15 +274,20 @@ def _bank_incoming(
         )
     except ValueError:
         raise _field_error("/payload/operation_date", "date_invalid") from None
-    institution = values.get("sender_institution")
     return IncomingTransfer(
         source=TransferSource.BANK_NOTIFICATION,
         amount=amount,
         operation_date=operation_date,
         received_at=now,
-        tracking_key=_optional(values.get("tracking_key") or values.get("clave_rastreo")),
-        sender_institution=_optional(institution),
-        beneficiary_account=_optional(values.get("clabe") or values.get("account")),
+        tracking_key=_limited(
+            "tracking_key",
+            values.get("tracking_key") or values.get("clave_rastreo"),
+            TRACKING_KEY_LENGTH,
+        ),
+        sender_institution=_institution(values.get("sender_institution")),
+        beneficiary_account=_limited(
+            "clabe", values.get("clabe") or values.get("account"), ACCOUNT_LENGTH
+        ),
         numeric_reference=normalize_reference(values.get("reference")),
         concept=_optional(values.get("concept")),
         sender_name=_optional(values.get("sender_name")),
@@ -270,13 +299,24 @@ def _bank_incoming(
 
 
 def _money(value: Any) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise _field_error("/payload/amount", "amount_invalid") from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    amount = parse_amount(value)
+    if amount is None:
         raise _field_error("/payload/amount", "amount_invalid")
     return amount
+
+
+def _institution(value: Any) -> str | None:
+    text = _optional(value)
+    if text is not None and not (text.isascii() and text.isdigit() and len(text) <= 5):
+        raise _field_error("/payload/sender_institution", "institution_invalid")
+    return text
+
+
+def _limited(name: str, value: Any, length: int) -> str | None:
+    text = _optional(value)
+    if text is not None and len(text) > length:
+        raise field_rejected("too_long", f"/payload/{name}", length=str(length))
+    return text
 
 
 def _optional(value: Any) -> str | None:

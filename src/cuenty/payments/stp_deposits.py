@@ -20,7 +20,12 @@ from cuenty.kit.errors import ValidationFailedError
 from cuenty.kit.i18n import N_
 from cuenty.kit.validation import FieldError
 from cuenty.payments.models import TransferSource
-from cuenty.payments.transfers import IncomingTransfer, normalize_reference
+from cuenty.payments.transfers import (
+    TRACKING_KEY_LENGTH,
+    IncomingTransfer,
+    normalize_reference,
+    parse_amount,
+)
 
 # Older capitalised names whose lower-camel form is not the current name.
 _RENAMED = {
@@ -44,7 +49,11 @@ RULES = {
     "stp_date": N_("Must be an operation date written as YYYYMMDD."),
     "stp_amount": N_("Must be a positive amount with at most two decimals."),
     "stp_institution": N_("Must be the sending institution's numeric code."),
+    "stp_timestamp": N_("Must be a time in milliseconds since 1970-01-01 UTC."),
+    "stp_too_long": N_("Must be at most {length} characters."),
 }
+# Maximum length of `cuentaBeneficiario`: a CLABE. Card and phone numbers are shorter.
+ACCOUNT_LENGTH = 18
 
 
 def normalize_names(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,13 +73,7 @@ def parse_json(raw: bytes) -> Any:
 def from_notification(fields: Mapping[str, Any], received_at: datetime) -> IncomingTransfer:
     """Validate one notification; a 422 names every missing or malformed field."""
     data = normalize_names(fields)
-    errors = [
-        FieldError(code="required", message=RULES["required"], pointer=f"#/{name}")
-        for name in REQUIRED
-        if data.get(name) in (None, "")
-    ]
-    if errors:
-        raise ValidationFailedError(params={"count": len(errors)}, errors=errors)
+    _require(data)
     return _incoming(data, TransferSource.STP_NOTIFICATION, received_at)
 
 
@@ -81,10 +84,13 @@ def from_list(document: Any, received_at: datetime) -> list[IncomingTransfer]:
         raise ValueError("not an STP list of received orders")
     transfers = []
     for entry in entries:
+        if not isinstance(entry, dict):
+            raise ValueError("an entry of the STP list is not an object")
         data = normalize_names(entry)
         # The list names the sender as the counterparty institution.
         data.setdefault("institucionOrdenante", data.get("institucionContraparte"))
         data.setdefault("id", data.get("idEF"))
+        _require(data)
         transfers.append(_incoming(data, TransferSource.STP_LIST, received_at))
     return transfers
 
@@ -92,6 +98,17 @@ def from_list(document: Any, received_at: datetime) -> list[IncomingTransfer]:
 def looks_like_list(raw: bytes) -> bool:
     head = raw[:4096].lstrip()
     return head.startswith(b"{") and b'"resultado"' in head and b'"lst"' in raw[:65536]
+
+
+def _require(data: Mapping[str, Any]) -> None:
+    """Raise a 422 naming every required field that is absent, null or blank."""
+    errors = [
+        FieldError(code="required", message=RULES["required"], pointer=f"#/{name}")
+        for name in REQUIRED
+        if _text(data.get(name)) is None
+    ]
+    if errors:
+        raise ValidationFailedError(params={"count": len(errors)}, errors=errors)
 
 
 def _incoming(
@@ -103,9 +120,11 @@ def _incoming(
         amount=_amount(data.get("monto")),
         operation_date=_operation_date(data.get("fechaOperacion")),
         received_at=received_at,
-        tracking_key=str(data["claveRastreo"]).strip(),
+        tracking_key=_limited("claveRastreo", data.get("claveRastreo"), TRACKING_KEY_LENGTH),
         sender_institution=_institution(data.get("institucionOrdenante")),
-        beneficiary_account=_text(data.get("cuentaBeneficiario")),
+        beneficiary_account=_limited(
+            "cuentaBeneficiario", data.get("cuentaBeneficiario"), ACCOUNT_LENGTH
+        ),
         numeric_reference=normalize_reference(data.get("referenciaNumerica")),
         concept=_text(data.get("conceptoPago")),
         sender_name=_text(data.get("nombreOrdenante")),
@@ -119,13 +138,10 @@ def _incoming(
 
 
 def _amount(value: Any) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise _invalid("monto", "stp_amount") from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    amount = parse_amount(value)
+    if amount is None:
         raise _invalid("monto", "stp_amount")
-    return amount.quantize(Decimal("0.01"))
+    return amount
 
 
 def _operation_date(value: Any) -> date:
@@ -138,24 +154,34 @@ def _operation_date(value: Any) -> date:
 
 def _institution(value: Any) -> str:
     text = str(value).split(".")[0].strip()
-    if not text.isdigit() or len(text) > 5:
+    if not (text.isascii() and text.isdigit()) or len(text) > 5:
         raise _invalid("institucionOrdenante", "stp_institution")
     return text
 
 
 def _from_millis(value: Any) -> datetime:
-    return datetime.fromtimestamp(int(Decimal(str(value))) / 1000, tz=UTC)
+    try:
+        return datetime.fromtimestamp(int(Decimal(str(value))) / 1000, tz=UTC)
+    except (InvalidOperation, ValueError, OverflowError, OSError):
+        raise _invalid("tsLiquidacion", "stp_timestamp") from None
+
+
+def _limited(name: str, value: Any, length: int) -> str | None:
+    text = _text(value)
+    if text is not None and len(text) > length:
+        raise _invalid(name, "stp_too_long", length=length)
+    return text
 
 
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
-    if isinstance(value, Decimal):
-        text = str(value.to_integral_value()) if value == value.to_integral_value() else text
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        text = str(value.to_integral_value())
     return text or None
 
 
-def _invalid(name: str, rule: str) -> ValidationFailedError:
-    error = FieldError(code=rule, message=RULES[rule], pointer=f"#/{name}")
+def _invalid(name: str, rule: str, **params: Any) -> ValidationFailedError:
+    error = FieldError(code=rule, message=RULES[rule], pointer=f"#/{name}", params=params)
     return ValidationFailedError(params={"count": 1}, errors=[error])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +23,12 @@ from cuenty.payments.models import ReceivedTransfer, TransferSource, TransferSta
 # A statement may book a deposit on the day it arrived or on its SPEI operation date, which
 # can be the next banking day after the evening cut-off, a weekend or a holiday later.
 STATEMENT_DATE_SLACK = timedelta(days=4)
+# The largest amount the Numeric(12, 2) money columns hold.
+MAX_AMOUNT = Decimal("9999999999.99")
+CENT = Decimal("0.01")
+# Width of `received_transfers.tracking_key`. A longer claveRastreo is rejected, not cut,
+# because a cut key could merge two transfers.
+TRACKING_KEY_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,23 @@ def normalize_reference(value: object) -> str | None:
     if value is None:
         return None
     digits = str(value).strip()
-    if not digits.isdigit() or len(digits) > 7 or int(digits) == 0:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 7 or int(digits) == 0:
         return None
     return f"{int(digits):07d}"
+
+
+def parse_amount(value: object) -> Decimal | None:
+    """Parse a positive amount with at most two decimals that fits the money columns.
+
+    Returns None for anything else.
+    """
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    # Bounds first: quantizing a huge exponent raises InvalidOperation.
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
+        return None
+    if amount != amount.quantize(CENT):
+        return None
+    return amount.quantize(CENT)
