@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     rate_limit_per_user: str = "100/minute"
     rate_limit_per_api_key: str = "500/minute"
     rate_limit_auth: str = "10/15 minutes"
+    # Bank and STP deposit notifications, per sending address: a bank announces a day's
+    # deposits in bursts, and a refused notification only comes back later.
+    rate_limit_bank_notifications: str = "3000/minute"
 
     # A service is flagged low on stock when its free profiles, minus the paid units waiting
     # for an account, are fewer than this.

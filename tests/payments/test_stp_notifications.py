@@ -7,10 +7,13 @@ import json
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cuenty.app import create_app
 from cuenty.payments.models import ReceivedTransfer
 from cuenty.payments.settings import PaymentSettings
 from tests.commerce_support import Catalog
+from tests.conftest import TestDatabase, client_for, make_settings
 from tests.payments.support import (
     PREFIX,
     count_rows,
@@ -66,7 +69,7 @@ async def test_unknown_account_is_returned_when_configured(
 
     assert response.status_code == 200
     assert response.json() == {"mensaje": "devolver", "id": 1}
-    assert await count_rows(app, ReceivedTransfer) == 0
+    assert await count_rows(app, ReceivedTransfer, ReceivedTransfer.state == "returned") == 1
 
 
 async def test_unknown_account_is_kept_by_default(
@@ -90,7 +93,7 @@ async def test_cancelled_order_is_returned_when_configured(
     response = await post_stp(client, stp_abono(instructions["clabe"], f"{order['total']:.2f}"))
 
     assert response.json() == {"mensaje": "devolver", "id": 3}
-    assert await count_rows(app, ReceivedTransfer) == 0
+    assert await count_rows(app, ReceivedTransfer, ReceivedTransfer.state == "returned") == 1
 
 
 async def test_missing_fields_are_named(
@@ -133,3 +136,18 @@ async def test_malformed_field_is_422(
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["pointer"] == pointer
     assert await count_rows(app, ReceivedTransfer) == 0
+
+
+async def test_notification_burst_is_not_limited_per_address(
+    database: TestDatabase, engine: AsyncEngine, payment_settings: PaymentSettings
+) -> None:
+    settings = make_settings(database_url=database.url, rate_limit_per_ip="3/minute")
+    application = create_app(settings, engine=engine)
+    application.state.payment_settings = payment_settings
+    async with application.router.lifespan_context(application), client_for(application) as client:
+        statuses = [
+            (await post_stp(client, stp_abono(UNKNOWN_CLABE, "45.00"))).status_code
+            for _ in range(6)
+        ]
+
+    assert statuses == [200] * 6

@@ -101,6 +101,10 @@ def bearer_token(connection: HTTPConnection) -> str | None:
     return value.strip()
 
 
+# Deposit notifications are authenticated by signature or address, and have their own bucket.
+BANK_NOTIFICATIONS_PREFIX = "/v1/payments/webhooks/"
+
+
 def rate_limit_resolver(state: Any) -> Callable[[Scope], Awaitable[Bucket | None]]:
     """Build the bucket resolver of the rate-limit middleware.
 
@@ -111,10 +115,13 @@ def rate_limit_resolver(state: Any) -> Callable[[Scope], Awaitable[Bucket | None
     per_key = parse_limit(settings.rate_limit_per_api_key)
     per_user = parse_limit(settings.rate_limit_per_user)
     per_ip = parse_limit(settings.rate_limit_per_ip)
+    per_bank = parse_limit(settings.rate_limit_bank_notifications)
 
     async def resolve(scope: Scope) -> Bucket | None:
         connection = HTTPConnection(scope)
         address = client_ip(connection, settings.trusted_proxies)
+        if scope.get("path", "").startswith(BANK_NOTIFICATIONS_PREFIX):
+            return Bucket(f"bank:{address}", per_bank)
         if connection.headers.get(API_KEY_HEADER):
             # Only a key that exists gets the key's larger bucket; made-up keys count
             # against the caller's address like anonymous traffic.

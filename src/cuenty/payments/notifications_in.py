@@ -10,6 +10,7 @@ import json
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,7 @@ from cuenty.payments.transfers import (
     IncomingTransfer,
     normalize_reference,
     parse_amount,
+    store,
 )
 
 router = api_router(prefix="/v1/payments/webhooks", tags=["payments"])
@@ -93,6 +95,8 @@ async def stp_notification(request: Request, session: DbSession) -> dict[str, An
     incoming = stp_deposits.from_notification(document, now)
     refusal = await _stp_refusal(session, settings, incoming)
     if refusal is not None:
+        # Kept as returned, so the deposit has a record and a repeat gets the same answer.
+        await store(session, replace(incoming, returned=True), now)
         security_log.info("stp deposit returned", cause=refusal, provider_id=incoming.provider_id)
         return {"mensaje": "devolver", "id": refusal}
     stored = await receive(
