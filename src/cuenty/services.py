@@ -38,6 +38,10 @@ SERVICES: dict[str, Service] = {
             3002,
             ("/v1/payments", "/v1/banking"),
             "SPEI, CoDi, notificaciones bancarias y conciliación",
+            routers=(
+                "cuenty.payments.banks.endpoints:router",
+                "cuenty.payments.cep_endpoints:router",
+            ),
         ),
         Service(
             "subscriptions",
