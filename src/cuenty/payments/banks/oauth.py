@@ -9,6 +9,7 @@ API drops the token, fetches a new one and retries the request once.
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from abc import abstractmethod
 from datetime import date
@@ -88,8 +89,7 @@ class OAuthClient:
             "POST",
             self.config.token_url,
             data=form,
-            auth=httpx.BasicAuth(self.config.client_id, self.config.client_secret),
-            headers={"Accept": "application/json"},
+            headers={"Accept": "application/json", "Authorization": self._basic_credentials()},
         )
         response = await send(client, self.config.bank, request, self.config.timeout_seconds)
         check_status(self.config.bank, response)
@@ -104,6 +104,10 @@ class OAuthClient:
             lifetime = DEFAULT_TOKEN_SECONDS
         log.info("bank.token_issued", bank=self.config.bank, expires_in=lifetime)
         return token, lifetime
+
+    def _basic_credentials(self) -> str:
+        pair = f"{self.config.client_id}:{self.config.client_secret}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
 
     def _forget_token(self) -> None:
         self._token = None
