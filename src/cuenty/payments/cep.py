@@ -1,7 +1,7 @@
 """Optional check of a received transfer against Banxico's CEP (Comprobante Electrónico de
 Pago), with the cepmex package.
 
-`check_transfer` asks CEP for the transfer's operation date, tracking key, sender and
+`check_transfer` sends CEP the transfer's operation date, tracking key, sender and
 receiver banks, beneficiary CLABE and amount, and stores the outcome in the transfer's
 `cep_status`, `cep_details` and `cep_checked_at`. An outcome is "validated" (Banxico
 returned the receipt), "not_found" (SPEI has no such payment) or "not_available" (the

@@ -42,7 +42,7 @@ def json_reply(document: Any, status: int = 200) -> Reply:
 
 @dataclass
 class MockServer:
-    """Threaded HTTP server; `routes[(method, path)]` answers, `seen` records requests."""
+    """Threaded HTTP server: `routes[(method, path)]` responds and `seen` records requests."""
 
     routes: dict[tuple[str, str], Route] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
@@ -97,7 +97,7 @@ def serve(mock: MockServer) -> Iterator[MockServer]:
 
 
 def slow(reply: Reply, seconds: float) -> Route:
-    """A route that answers after `seconds`, to trip the client's timeout."""
+    """A route that responds after `seconds`, to trip the client's timeout."""
 
     def route(_: Seen) -> Reply:
         time.sleep(seconds)

@@ -1,4 +1,4 @@
-"""What every bank gateway offers, the values it returns, and the errors it raises.
+"""Bank gateway interface, the values gateways return, and the errors they raise.
 
 Gateways are async and return `Decimal` amounts. A gateway never invents a balance: when
 no source is configured for a bank the caller gets `BankNotConfiguredError` (503), and an
@@ -22,8 +22,8 @@ BANK_CODES = ("stp", "bbva", "santander", "banorte")
 
 @dataclass(frozen=True)
 class Balance:
-    """Balance of one account; `available` excludes holds and pending charges, `booked`
-    is the ledger balance."""
+    """Balance of one account: `available` excludes retained amounts and pending charges,
+    and `booked` is the ledger balance."""
 
     account_id: str
     available: Decimal

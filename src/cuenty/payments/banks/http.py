@@ -68,7 +68,7 @@ def unexpected_shape(bank: str, what: str, error: Exception) -> BankUpstreamErro
 
 
 def _safe_url(request: httpx.Request) -> str:
-    """The URL without its query string, which may carry account numbers."""
+    """Return the URL without its query string, which may carry account numbers."""
     return str(request.url.copy_with(query=None))
 
 

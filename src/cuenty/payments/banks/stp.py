@@ -19,8 +19,8 @@ v1.5 over SHA-256 and encoded in base64. Field orders and their sources:
   "total": n}`, each order with `idEF`, `claveRastreo`, `monto`, `cuentaBeneficiario`,
   `cuentaOrdenante`, `conceptoPago`, `referenciaNumerica`, `fechaOperacion`.
 
-NOTE: STP's reference is published to its customers; none of these orders was checked
-against STP's own pages from here, only against the public sources named above.
+NOTE: STP publishes its reference to customers only. These field orders were checked
+against the public sources named above, not against STP's own pages.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ class StpOrder:
 
 
 class StpOrderRejectedError(BankUpstreamError):
-    """STP answered registraOrden with an error id; `stp_id` and `description` say why."""
+    """Raised when STP rejects a registraOrden; `stp_id` and `description` give the reason."""
 
     def __init__(self, stp_id: int, description: str) -> None:
         super().__init__(params={"bank": "stp"})
@@ -314,8 +314,8 @@ def _check_estado(document: Any) -> None:
 
 
 def _conciliation_page(document: Any) -> list[dict[str, Any]]:
-    # NOTE: a non-zero estado with no `datos` is taken as a failure; if STP reports "no
-    # orders" that way, empty days will show as 502 until that code is known and mapped.
+    # NOTE: a non-zero estado with no `datos` is taken as a failure. If STP reports "no
+    # orders" that way, an empty day shows as 502 until that estado is known and mapped.
     datos = document.get("datos")
     if datos is None:
         _check_estado(document)
@@ -326,8 +326,8 @@ def _conciliation_page(document: Any) -> list[dict[str, Any]]:
 
 
 def _json_value(value: object) -> object:
-    """JSON form of a field. STP's body takes the amount as a JSON number, so the two-place
-    Decimal becomes a float only here, at the wire; the signed cadena keeps the exact text."""
+    """Return the JSON form of a field. STP's body takes the amount as a JSON number, so the
+    two-place Decimal becomes a float only here, at the wire. The cadena keeps the exact text."""
     if isinstance(value, Decimal):
         return float(value.quantize(CENT))
     return value
