@@ -4,7 +4,10 @@ STP that checks each `firma` with the company's public key, and an OAuth2 bank A
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import ipaddress
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,9 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
 
 
 @dataclass
@@ -53,7 +58,9 @@ class MockServer:
 
 
 @contextmanager
-def serve(mock: MockServer) -> Iterator[MockServer]:
+def serve(mock: MockServer, tls: ssl.SSLContext | None = None) -> Iterator[MockServer]:
+    """Run `mock` on 127.0.0.1 with a free port, over HTTPS when `tls` is given."""
+
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
             pass
@@ -85,9 +92,12 @@ def serve(mock: MockServer) -> Iterator[MockServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    mock.url = f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "https" if tls else "http"
+    mock.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     try:
         yield mock
     finally:
@@ -250,3 +260,87 @@ def oauth_routes(state: OAuthState, api_paths: dict[str, str]) -> dict[tuple[str
     for path, key in api_paths.items():
         routes[("GET", path)] = api(key)
     return routes
+
+
+# --- mutual TLS ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_cert: Path
+    client_key: Path
+
+
+def make_tls_files(folder: Path) -> TlsFiles:
+    """Write a test CA, a server certificate for 127.0.0.1 and a client certificate."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CUENTY test CA")])
+    ca_cert = _certificate(ca_name, ca_name, ca_key.public_key(), ca_key, is_ca=True)
+    paths = {}
+    for role in ("server", "client"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"cuenty-{role}")])
+        cert = _certificate(name, ca_name, key.public_key(), ca_key, is_ca=False)
+        paths[role] = (
+            _write_pem(folder / f"{role}.crt", cert),
+            _write_key(folder / f"{role}.key", key),
+        )
+    return TlsFiles(
+        ca=_write_pem(folder / "ca.crt", ca_cert),
+        server_cert=paths["server"][0],
+        server_key=paths["server"][1],
+        client_cert=paths["client"][0],
+        client_key=paths["client"][1],
+    )
+
+
+def server_tls(files: TlsFiles) -> ssl.SSLContext:
+    """A server context that requires a client certificate signed by the test CA."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(files.server_cert, files.server_key)
+    context.load_verify_locations(files.ca)
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def _certificate(
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key: ec.EllipticCurvePublicKey,
+    signing_key: ec.EllipticCurvePrivateKey,
+    is_ca: bool,
+) -> x509.Certificate:
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
+    )
+    if not is_ca:
+        alt_names = [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+        builder = builder.add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+    return builder.sign(signing_key, hashes.SHA256())
+
+
+def _write_pem(path: Path, cert: x509.Certificate) -> Path:
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> Path:
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return path

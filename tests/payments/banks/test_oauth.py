@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -23,8 +24,10 @@ from tests.payments.banks.support import (
     MockServer,
     OAuthState,
     json_reply,
+    make_tls_files,
     oauth_routes,
     serve,
+    server_tls,
     slow,
 )
 
@@ -289,3 +292,24 @@ async def test_closed_port_is_502() -> None:
     # The server is stopped, so nothing listens on its port any more.
     with pytest.raises(BankUpstreamError):
         await SantanderGateway(config_for("santander", url)).balance(ACCOUNT)
+
+
+async def test_mutual_tls_presents_certificate(tmp_path: Path) -> None:
+    files = make_tls_files(tmp_path)
+    state = OAuthState(documents=dict(SANTANDER_DOCUMENTS))
+    mock = MockServer(routes=oauth_routes(state, SANTANDER_PATHS))
+    with serve(mock, tls=server_tls(files)):
+        with_cert = config_for(
+            "santander",
+            mock.url,
+            santander_cert_path=files.client_cert,
+            santander_key_path=files.client_key,
+            santander_ca_path=files.ca,
+        )
+        without_cert = config_for("santander", mock.url, santander_ca_path=files.ca)
+
+        balance = await SantanderGateway(with_cert).balance(ACCOUNT)
+        with pytest.raises(BankUpstreamError):
+            await SantanderGateway(without_cert).balance(ACCOUNT)
+
+    assert balance.available == Decimal("1500.10")

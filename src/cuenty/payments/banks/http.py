@@ -4,8 +4,10 @@ bodies into 502/504 problems, logs them, and parses JSON numbers as `Decimal`.""
 from __future__ import annotations
 
 import json
+import ssl
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,9 +20,27 @@ from cuenty.payments.banks.base import BankTimeoutError, BankUpstreamError
 log = structlog.get_logger(__name__)
 
 
-def http_client(timeout_seconds: float, cert: tuple[str, str] | None = None) -> httpx.AsyncClient:
-    """Build a client that ignores proxy variables and presents `cert` (mTLS) when given."""
-    return httpx.AsyncClient(timeout=httpx.Timeout(timeout_seconds), trust_env=False, cert=cert)
+def http_client(timeout_seconds: float, tls: ssl.SSLContext | None = None) -> httpx.AsyncClient:
+    """Build a client that ignores proxy variables and uses `tls` (for mTLS) when given."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout_seconds), trust_env=False, verify=tls or True
+    )
+
+
+def tls_context(
+    cert_path: Path | None, key_path: Path | None, ca_path: Path | None
+) -> ssl.SSLContext | None:
+    """Build the TLS context of a bank that needs a client certificate or a private CA.
+
+    Returns None when neither is configured, so the system's CAs are used. Raises OSError or
+    ssl.SSLError when a file is missing or invalid.
+    """
+    if not (cert_path and key_path) and ca_path is None:
+        return None
+    context = ssl.create_default_context(cafile=str(ca_path) if ca_path else None)
+    if cert_path and key_path:
+        context.load_cert_chain(str(cert_path), str(key_path))
+    return context
 
 
 async def send(

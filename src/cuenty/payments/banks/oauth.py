@@ -25,6 +25,7 @@ from cuenty.payments.banks.http import (
     http_client,
     read_json,
     send,
+    tls_context,
     unexpected_shape,
 )
 from cuenty.payments.banks.settings import OAuthBankConfig
@@ -46,11 +47,11 @@ class OAuthClient:
         self._token: str | None = None
         self._token_expires_at = 0.0
         self._lock = asyncio.Lock()
+        self._tls = tls_context(config.cert_path, config.key_path, config.ca_path)
 
     async def get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
         """GET `path` under the base URL and return its JSON body."""
-        cert = self._client_cert()
-        async with http_client(self.config.timeout_seconds, cert) as client:
+        async with http_client(self.config.timeout_seconds, self._tls) as client:
             response = await self._get(client, path, params, await self._access_token(client))
             if response.status_code == 401:
                 log.info("bank.token_rejected", bank=self.config.bank)
@@ -112,11 +113,6 @@ class OAuthClient:
     def _forget_token(self) -> None:
         self._token = None
         self._token_expires_at = 0.0
-
-    def _client_cert(self) -> tuple[str, str] | None:
-        if self.config.cert_path and self.config.key_path:
-            return (str(self.config.cert_path), str(self.config.key_path))
-        return None
 
 
 class OAuthGateway(BankGateway):

@@ -7,6 +7,7 @@ reused across requests.
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import structlog
@@ -63,7 +64,14 @@ def _build(settings: BankSettings, bank: str) -> BankGateway | None:
     if bank == "stp":
         return _build_stp(settings) if settings.stp_configured() else None
     config = settings.oauth(bank)
-    return OAUTH_GATEWAYS[bank](config) if config is not None else None
+    if config is None:
+        return None
+    try:
+        return OAUTH_GATEWAYS[bank](config)
+    except (OSError, ssl.SSLError) as error:
+        # An unreadable client certificate or CA file: requests would fail TLS anyway.
+        log.error("bank.tls_files_unreadable", bank=bank, error=type(error).__name__)
+        raise BankNotConfiguredError(params={"bank": bank}) from error
 
 
 def _cache(state: Any) -> dict[str, tuple[BankSettings, BankGateway]]:

@@ -68,6 +68,7 @@ class BankSettings(BaseSettings):
     bbva_scope: str | None = None
     bbva_cert_path: Path | None = None
     bbva_key_path: Path | None = None
+    bbva_ca_path: Path | None = None
     bbva_balance_path: str = "/accounts/{account_id}/balances"
     bbva_transactions_path: str = "/accounts/{account_id}/transactions"
 
@@ -78,6 +79,7 @@ class BankSettings(BaseSettings):
     santander_scope: str | None = None
     santander_cert_path: Path | None = None
     santander_key_path: Path | None = None
+    santander_ca_path: Path | None = None
     santander_balance_path: str = "/accounts/{account_id}/balances"
     santander_transactions_path: str = "/accounts/{account_id}/transactions"
     santander_scheduled_payments_path: str = "/accounts/{account_id}/scheduled-payments"
@@ -89,6 +91,7 @@ class BankSettings(BaseSettings):
     banorte_scope: str | None = None
     banorte_cert_path: Path | None = None
     banorte_key_path: Path | None = None
+    banorte_ca_path: Path | None = None
     banorte_balance_path: str = "/cuentas/{account_id}/saldo"
     banorte_transactions_path: str = "/cuentas/{account_id}/movimientos"
 
@@ -159,6 +162,7 @@ class OAuthBankConfig:
         "scope",
         "cert_path",
         "key_path",
+        "ca_path",
         "balance_path",
         "transactions_path",
     )
@@ -171,6 +175,7 @@ class OAuthBankConfig:
     scope: str | None
     cert_path: Path | None
     key_path: Path | None
+    ca_path: Path | None
     balance_path: str
     transactions_path: str
     timeout_seconds: float
