@@ -92,3 +92,25 @@ async def test_problem_in_spanish(client: httpx.AsyncClient, app: FastAPI) -> No
     )
 
     assert response.json()["title"] == "Banco no configurado"
+
+
+async def test_unreadable_client_cert_is_503(
+    client: httpx.AsyncClient, app: FastAPI, tmp_path: Path
+) -> None:
+    app.state.bank_settings = BankSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        bbva_base_url="https://127.0.0.1:9",
+        bbva_token_url="https://127.0.0.1:9/token",
+        bbva_client_id="cuenty",
+        bbva_client_secret=SecretStr("x"),
+        bbva_cert_path=tmp_path / "missing.crt",
+        bbva_key_path=tmp_path / "missing.key",
+    )
+    headers = await person(client, "ops@example.com", "operations")
+
+    response = await client.get(
+        "/v1/banking/balance/bbva", params={"accountId": "1"}, headers=headers
+    )
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "bank_not_configured"
