@@ -28,7 +28,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -222,7 +222,7 @@ class StpGateway(BankGateway):
             for order in await self.conciliation("E", day):
                 if order.get("cuentaOrdenante") == account_id:
                     found.append(self._to_transaction(order, day, sign=-1))
-            day = date.fromordinal(day.toordinal() + 1)
+            day += timedelta(days=1)
         return found
 
     async def conciliation(self, order_type: str, day: date) -> list[dict[str, Any]]:
