@@ -42,6 +42,8 @@ SERVICES: dict[str, Service] = {
                 # Before the payments router, whose /{payment_id} would shadow their paths.
                 "cuenty.payments.operations_endpoints:router",
                 "cuenty.payments.notifications_in:router",
+                "cuenty.payments.cep_endpoints:router",
+                "cuenty.payments.banks.endpoints:router",
                 "cuenty.payments.endpoints:router",
             ),
         ),
