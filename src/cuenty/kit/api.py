@@ -70,7 +70,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "Datos inválidos; `errors` lista cada campo",
         429: "Límite de solicitudes excedido",
         500: "Error interno",
+        502: "Un servicio externo respondió con error",
         503: "Un componente necesario no responde",
+        504: "Un servicio externo no respondió a tiempo",
     }
     return {
         status: {

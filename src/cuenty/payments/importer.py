@@ -75,7 +75,7 @@ async def import_file(
         )
     parsed = statements.parse(data, file_name)
     record = _import_record(data, file_name, parsed.format.value, actor, now)
-    record.bank = (bank or BANK_OF_FORMAT.get(parsed.format) or "")[:20] or None
+    record.bank = (bank or BANK_OF_FORMAT.get(parsed.format) or "").lower()[:20] or None
     record.account_id = parsed.account_clabe or parsed.account_id
     record.opening_balance = parsed.opening_balance
     record.closing_balance = parsed.closing_balance
