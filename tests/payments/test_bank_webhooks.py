@@ -191,6 +191,8 @@ async def test_invalid_amount_stores_nothing(
     ("field", "value"),
     [
         ("clabe", "6461801570000000041"),
+        ("clabe", "646180157000000005"),
+        ("clabe", "999180157000000004"),
         ("tracking_key", "T" * 41),
         ("sender_institution", "400120"),
         ("operation_date", "05/12/2026"),

@@ -14,7 +14,9 @@ from cuenty.kit.validation import FieldError
 
 RULES = {
     "amount_mismatch": N_("Must equal the order's outstanding balance, {balance}."),
-    "clabe_invalid": N_("Is not a valid CLABE: {reason}."),
+    "clabe_invalid": N_(
+        "Is not a valid CLABE: 18 digits with a known bank code and the right control digit."
+    ),
     "missing": N_("This field is required."),
     "amount_invalid": N_("Must be a positive amount with at most two decimals."),
     "date_invalid": N_("Must be a date (YYYY-MM-DD)."),

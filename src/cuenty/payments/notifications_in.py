@@ -26,6 +26,7 @@ from cuenty.kit.clock import business_date, utc_now
 from cuenty.kit.deps import DbSession
 from cuenty.kit.errors import MalformedJsonError, ValidationFailedError
 from cuenty.kit.net import client_ip
+from cuenty.mexico.clabe import InvalidClabe, validate_clabe
 from cuenty.payments import signatures, stp_deposits
 from cuenty.payments.errors import BadSignatureError, SourceNotAllowedError, field_rejected
 from cuenty.payments.models import BankWebhook, OrderClabe, TransferSource, TransferState
@@ -44,8 +45,6 @@ security_log = structlog.get_logger("cuenty.security")
 
 CREDIT_TYPES = frozenset({"payment_confirmation", "payment_received", "deposit"})
 RETURN_TYPES = frozenset({"payment_returned", "payment_return", "deposit_returned"})
-# Maximum length of a beneficiary account, a CLABE of 18 digits.
-ACCOUNT_LENGTH = 18
 
 
 @router.post(
@@ -289,9 +288,7 @@ def _bank_incoming(
             TRACKING_KEY_LENGTH,
         ),
         sender_institution=_institution(values.get("sender_institution")),
-        beneficiary_account=_limited(
-            "clabe", values.get("clabe") or values.get("account"), ACCOUNT_LENGTH
-        ),
+        beneficiary_account=_clabe(values.get("clabe") or values.get("account")),
         numeric_reference=normalize_reference(values.get("reference")),
         concept=_optional(values.get("concept")),
         sender_name=_optional(values.get("sender_name")),
@@ -307,6 +304,16 @@ def _money(value: Any) -> Decimal:
     if amount is None:
         raise _field_error("/payload/amount", "amount_invalid")
     return amount
+
+
+def _clabe(value: Any) -> str | None:
+    text = _optional(value)
+    if text is None:
+        return None
+    try:
+        return validate_clabe(text)
+    except InvalidClabe:
+        raise _field_error("/payload/clabe", "clabe_invalid") from None
 
 
 def _institution(value: Any) -> str | None:
