@@ -23,7 +23,7 @@ LAST_SEQUENCE = 10**SEQUENCE_DIGITS - 1
 
 
 def reference_of(sequence: int) -> str:
-    """The 7-digit numeric reference a customer may type: the CLABE's sequence."""
+    """Return the 7-digit numeric reference a customer may type: the CLABE's sequence."""
     return f"{sequence:0{SEQUENCE_DIGITS}d}"
 
 

@@ -255,6 +255,6 @@ def _incoming(line: StatementLine, now: datetime) -> IncomingTransfer:
 
 
 def _end_of_day(day: date) -> datetime:
-    """The last second of a Mexico City day, in UTC: when a booked deposit had surely arrived."""
+    """Return the last second of a Mexico City day, in UTC: a booked deposit had arrived by then."""
     local = datetime.combine(day, time(23, 59, 59), tzinfo=MEXICO_CITY)
     return local.astimezone(UTC)

@@ -38,7 +38,7 @@ _NOT_CONCEPT = re.compile(r"[^A-Za-z0-9 .,\-/]")
 
 @dataclass(frozen=True)
 class Issuer:
-    """What issuing needs besides the database: settings, the company name, the mode."""
+    """Inputs of issuing besides the database: settings, the company name, the mode."""
 
     settings: PaymentSettings
     company_name: str
@@ -94,7 +94,7 @@ async def issue(
 
 
 def concept_for(order_number: str) -> str:
-    """The transfer concept: plain ASCII, at most 39 characters, as SPEI requires."""
+    """Return the transfer concept: plain ASCII, at most 39 characters, as SPEI requires."""
     return ascii_concept(f"Pago {order_number}")
 
 

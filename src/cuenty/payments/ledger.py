@@ -39,7 +39,7 @@ ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 PAID_REASON = "SPEI deposit reconciled"
 
-# Why a transfer went to review instead of being credited.
+# Reasons a transfer goes to review instead of being credited.
 REVIEW_ORDER_CLOSED = N_("The order it pays is no longer waiting for payment.")
 REVIEW_NO_MATCH = N_("No order's CLABE, reference and amount match it.")
 REVIEW_AMBIGUOUS = N_("Several open payments match its amount.")
@@ -63,7 +63,7 @@ class Match:
 
 @dataclass(frozen=True)
 class Credit:
-    """What a credit did: the row written, and whether it completed the order's payment."""
+    """Result of a credit: the row written, and whether it completed the order's payment."""
 
     reconciliation: Reconciliation | None
     completed_order: bool
@@ -87,7 +87,7 @@ async def amount_credited(session: AsyncSession, order_id: uuid.UUID) -> Decimal
 
 
 async def outstanding(session: AsyncSession, order: Order) -> Decimal:
-    """What the customer still owes on the order."""
+    """Return what the customer still owes on the order."""
     return max(order.total - await amount_credited(session, order.id), ZERO)
 
 

@@ -82,7 +82,7 @@ class PaymentSequence(Base):
 class OrderClabe(Base):
     """The CLABE routed to the company that belongs to one order, for good.
 
-    A deposit to it pays that order whatever the reference says, even after the instructions
+    A deposit to it pays that order, with any reference, even after the instructions
     expired.
     """
 

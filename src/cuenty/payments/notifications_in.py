@@ -190,7 +190,7 @@ def _authenticate_stp(request: Request, settings: PaymentSettings) -> None:
 async def _stp_refusal(
     session: AsyncSession, settings: PaymentSettings, incoming: IncomingTransfer
 ) -> int | None:
-    """STP's return cause when the configuration says to send this deposit back, else None."""
+    """Return STP's return cause when the settings send this deposit back, else None."""
     if not (settings.stp_return_unknown_account or settings.stp_return_closed_order):
         return None
     from cuenty.orders.models import Order, OrderState

@@ -139,7 +139,7 @@ async def match_many(
 async def find_orders(
     session: AsyncSession, transfers: Sequence[ReceivedTransfer], tolerance: Decimal
 ) -> list[Candidate]:
-    """The order each transfer pays, by the first tier that matches (None: review)."""
+    """Find the order each transfer pays, by the first tier that matches (None: review)."""
     by_clabe = await _orders_by_clabe(session, transfers)
     by_reference = await _orders_by_reference(
         session, [t for t in transfers if t.beneficiary_account not in by_clabe]
@@ -313,7 +313,7 @@ async def _match_in_savepoint(
 async def mark_returned(
     session: AsyncSession, transfer: ReceivedTransfer, *, now: datetime, reason: str
 ) -> None:
-    """The deposit went back to the payer: undo its credits and keep it as returned."""
+    """Undo the credits of a deposit that went back to the payer, and keep it as returned."""
     rows = await _active_rows(session, transfer.id)
     for row in rows:
         await ledger.undo(session, row, reason=reason, now=now, returned=True)

@@ -133,7 +133,7 @@ class PaymentSettings(BaseSettings):
         return secret.get_secret_value() if secret else None
 
     def allows_stp_address(self, address: str | None, *, production: bool) -> bool:
-        """Whether STP notifications may come from this address.
+        """Tell whether STP notifications may come from this address.
 
         With no list set, development mode accepts this machine only and production nothing.
         """
@@ -148,7 +148,7 @@ class PaymentSettings(BaseSettings):
 
 
 def payment_settings(state: Any) -> PaymentSettings:
-    """The settings set on an app's state or a job's resources, else the environment's."""
+    """Return the settings set on an app's state or a job's resources, else the environment's."""
     found = state.get("payment_settings") if isinstance(state, dict) else None
     found = found or getattr(state, "payment_settings", None)
     return found if isinstance(found, PaymentSettings) else PaymentSettings()

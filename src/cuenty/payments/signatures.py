@@ -19,11 +19,11 @@ HEADER = "X-Cuenty-Signature"
 
 
 class SignatureRejected(Exception):
-    """Why a signature was refused; the reason is logged, never sent to the caller."""
+    """Refusal of a signature; its reason is logged, never sent to the caller."""
 
 
 def sign_header(secret: str, body: bytes, timestamp: int) -> str:
-    """The header value a sender computes (used by tests and by the docs' example)."""
+    """Compute the header value a sender sends (used by tests and by the docs' example)."""
     return f"t={timestamp},v1={_digest(secret, str(timestamp).encode() + b'.' + body)}"
 
 

@@ -161,7 +161,7 @@ def _cut(value: str | None, length: int) -> str | None:
 
 
 def normalize_reference(value: object) -> str | None:
-    """A SPEI numeric reference as 7 digits, or None when there is none.
+    """Return a SPEI numeric reference as 7 digits, or None when there is none.
 
     STP sends it as a number, statements as text; 0 means "no reference".
     """
