@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from cuenty.kit import migrate  # noqa: E402
 from cuenty.kit.db import create_engine, create_session_factory  # noqa: E402
 from cuenty.mexico.clabe import build_clabe  # noqa: E402
+from cuenty.payments.clabes import reference_of  # noqa: E402
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PREFIX = "6461801570"
@@ -135,7 +136,7 @@ def _seed(dsn: str, size: int) -> None:
             "created_at) FROM STDIN"
         ) as copy:
             for n, order in enumerate(orders):
-                copy.write_row((clabes[n], order, user, n + 1, f"{n + 1:07d}",
+                copy.write_row((clabes[n], order, user, n + 1, reference_of(n + 1),
                                 "2026-01-01T00:00:00Z"))
         with connection.cursor().copy(
             "COPY payment_requests (id, order_id, user_id, method, state, clabe, reference, "
@@ -144,7 +145,7 @@ def _seed(dsn: str, size: int) -> None:
         ) as copy:
             for n, order in enumerate(orders):
                 copy.write_row((uuid.uuid4(), order, user, "spei", "pending", clabes[n],
-                                f"{n + 1:07d}", AMOUNT, "0", "STP", "CUENTY", "Pago",
+                                reference_of(n + 1), AMOUNT, "0", "STP", "CUENTY", "Pago",
                                 "2099-01-01T00:00:00Z", "2026-01-01T00:00:00Z",
                                 "2026-01-01T00:00:00Z"))
         with connection.cursor().copy(
@@ -158,7 +159,7 @@ def _seed(dsn: str, size: int) -> None:
                                 "stp_notification", "unmatched", f"BENCH{n:010d}",
                                 "2026-01-02", "40012", AMOUNT,
                                 clabes[n] if to_clabe else "646180157000000004",
-                                None if to_clabe else f"{n + 1:07d}",
+                                None if to_clabe else reference_of(n + 1),
                                 "2026-01-02T00:00:00Z", "2026-01-02T00:00:00Z",
                                 "2026-01-02T00:00:00Z"))
         connection.commit()

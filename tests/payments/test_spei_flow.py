@@ -7,6 +7,7 @@ import pytest
 from fastapi import FastAPI
 
 from cuenty.mexico.clabe import validate_clabe
+from cuenty.payments.clabes import reference_of
 from tests.commerce_support import Catalog, add_stock, person, run_all_jobs
 from tests.conftest import TestDatabase
 from tests.payments.support import PREFIX, place_order, post_stp, spei, stp_abono
@@ -22,7 +23,7 @@ async def test_instructions_give_the_orders_own_clabe(
     body = (await spei(client, headers, order)).json()
     assert body["clabe"].startswith(PREFIX)
     assert validate_clabe(body["clabe"]) == body["clabe"]
-    assert body["reference"] == body["clabe"][10:17]
+    assert body["reference"] == reference_of(int(body["clabe"][10:17]))
     assert body["instructions"]["banco"] == "STP"
     assert body["instructions"]["concepto"] == f"Pago {order['number']}"
 

@@ -23,8 +23,20 @@ LAST_SEQUENCE = 10**SEQUENCE_DIGITS - 1
 
 
 def reference_of(sequence: int) -> str:
-    """Return the 7-digit numeric reference a customer may type: the CLABE's sequence."""
-    return f"{sequence:0{SEQUENCE_DIGITS}d}"
+    """Return the 7-digit numeric reference a customer may type.
+
+    It is the last six digits of the CLABE's sequence and a check digit (weights 3, 7, 1, as in
+    the CLABE itself), so a single mistyped digit names no order instead of a neighbour's. It
+    repeats every million orders; a reference then only matches with the exact amount owed by
+    one order waiting for payment.
+    """
+    body = f"{sequence % 10**6:06d}"
+    return body + reference_check_digit(body)
+
+
+def reference_check_digit(digits: str) -> str:
+    total = sum(int(digit) * (3, 7, 1)[position % 3] % 10 for position, digit in enumerate(digits))
+    return str((10 - total % 10) % 10)
 
 
 async def order_clabe(

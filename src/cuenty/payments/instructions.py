@@ -18,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.identity.access import Principal
 from cuenty.kit import jobs
+from cuenty.kit.i18n import Label
 from cuenty.kit.money import format_mxn
 from cuenty.mexico.clabe import bank_name
 from cuenty.orders import service as orders
 from cuenty.orders.models import Order, OrderState
+from cuenty.orders.states import STATE_LABELS
 from cuenty.payments import codi, ledger
 from cuenty.payments.clabes import order_clabe
 from cuenty.payments.errors import (
@@ -79,9 +81,9 @@ async def issue(
     await orders.get_order(session, order_id, principal)  # 404 unless owner or staff
     order = (await orders.lock_for_payment(session, [order_id]))[order_id]
     if order.state != OrderState.PENDING_PAYMENT.value:
-        raise OrderNotPayableError(params={"state": order.state})
+        raise _not_payable(order.state)
     if order.payment_expires_at <= now:
-        raise OrderNotPayableError(params={"state": OrderState.EXPIRED.value})
+        raise _not_payable(OrderState.EXPIRED.value)
     balance = await ledger.outstanding(session, order)
     if amount != balance:
         raise field_rejected("amount_mismatch", "/amount", balance=format_mxn(balance))
@@ -91,6 +93,10 @@ async def issue(
     request = await _create(session, issuer, order, method, balance, now)
     await _announce(session, order, request)
     return Issued(request, created=True)
+
+
+def _not_payable(state: str) -> OrderNotPayableError:
+    return OrderNotPayableError(params={"state": Label(STATE_LABELS[state])})
 
 
 def concept_for(order_number: str) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.kit import jobs
@@ -44,6 +44,9 @@ REVIEW_ORDER_CLOSED = N_("The order it pays is no longer waiting for payment.")
 REVIEW_NO_MATCH = N_("No order's CLABE, reference and amount match it.")
 REVIEW_AMBIGUOUS = N_("Several open payments match its amount.")
 REVIEW_PAID_ORDER_RETURNED = N_("Its money was returned after the order was paid.")
+REVIEW_FAILED = N_("Matching it failed; see the server log for the error.")
+REVIEW_UNMATCHED = N_("A person undid its match.")
+CLAIMABLE_STATES = (TransferState.UNMATCHED.value, TransferState.REVIEW.value)
 
 
 # An expired order still takes a deposit (the orders state machine allows expired -> paid):
@@ -68,6 +71,11 @@ class Credit:
     reconciliation: Reconciliation | None
     completed_order: bool
     in_review: bool = False
+    # Another run or person matched the transfer first; nothing was done.
+    skipped: bool = False
+
+
+SKIPPED = Credit(None, completed_order=False, skipped=True)
 
 
 @dataclass
@@ -113,11 +121,16 @@ async def credit_many(
 ) -> list[Credit]:
     """Credit each transfer to its order, in the given order, with a few statements per batch.
 
-    Orders are locked first; two transfers for one order in the batch see each other's credit.
+    Each transfer is claimed first with a conditional update, so a transfer that another run
+    or person matched meanwhile is skipped (`skipped`), never credited twice. Orders are locked
+    next; two transfers for one order in the batch see each other's credit.
     """
+    asked = list(matches)
+    claimed = await _claim(session, [match.transfer.id for match in asked])
+    matches = [match for match in asked if match.transfer.id in claimed]
     order_ids = [match.order_id for match in matches]
     balances = await _balances(session, order_ids)
-    results: list[Credit] = []
+    results: dict[uuid.UUID, Credit] = {}
     rows: list[Reconciliation] = []
     events: list[tuple[str, dict[str, object]]] = []
     completed: list[tuple[Order, datetime]] = []
@@ -126,14 +139,14 @@ async def credit_many(
         if balance.order.state not in PAYABLE_STATES or balance.due == ZERO:
             # Closed, or already paid by an earlier transfer of this batch.
             _review(match.transfer, REVIEW_ORDER_CLOSED)
-            results.append(Credit(None, completed_order=False, in_review=True))
+            results[match.transfer.id] = Credit(None, completed_order=False, in_review=True)
             continue
         row = _credit_row(session, match, balance, actor, now)
         rows.append(row)
         events.extend(_events(match.transfer, balance, row))
         if balance.due == ZERO:
             completed.append((balance.order, match.transfer.settled_at or now))
-        results.append(Credit(row, completed_order=balance.due == ZERO))
+        results[match.transfer.id] = Credit(row, completed_order=balance.due == ZERO)
     await session.flush()
     if events:
         await jobs.publish_many(session, events)
@@ -148,7 +161,7 @@ async def credit_many(
         )
     if completed:
         await orders.confirm_payments(session, completed, actor, reason=PAID_REASON)
-    return results
+    return [results.get(match.transfer.id, SKIPPED) for match in asked]
 
 
 def _credit_row(
@@ -201,6 +214,23 @@ def _apply_to_requests(balance: _Balance, applied: Decimal, now: datetime) -> No
             request.paid_at = now if position == 0 else None
     if balance.due == ZERO:
         balance.requests = []
+
+
+async def _claim(session: AsyncSession, transfer_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Mark the transfers matched if they still wait; return the ids this transaction took."""
+    if not transfer_ids:
+        return set()
+    taken = await session.scalars(
+        update(ReceivedTransfer)
+        .where(
+            ReceivedTransfer.id.in_(transfer_ids),
+            ReceivedTransfer.state.in_(CLAIMABLE_STATES),
+        )
+        .values(state=TransferState.MATCHED.value)
+        .returning(ReceivedTransfer.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(taken.all())
 
 
 async def _balances(
@@ -261,7 +291,12 @@ async def undo(
         transfer.state = TransferState.RETURNED.value
         transfer.review_reason = REVIEW_PAID_ORDER_RETURNED if was_paid else None
     else:
-        await send_to_review(session, transfer, REVIEW_NO_MATCH)
+        await send_to_review(session, transfer, REVIEW_UNMATCHED)
+    await session.execute(
+        update(CustomerCredit)
+        .where(CustomerCredit.transfer_id == transfer.id, CustomerCredit.state == "available")
+        .values(state="void", updated_at=now)
+    )
     if row.payment_request_id is not None:
         request = await session.get(PaymentRequest, row.payment_request_id)
         if request is not None:

@@ -15,6 +15,7 @@ from cuenty.kit.clock import utc_now
 from cuenty.kit.deps import DbSession
 from cuenty.kit.errors import PayloadTooLargeError, request_locale
 from cuenty.kit.i18n import N_, translate
+from cuenty.kit.net import client_ip
 from cuenty.kit.pagination import Page, PageParams, page_params, paginate
 from cuenty.payments import reconciliation
 from cuenty.payments.importer import import_file
@@ -43,6 +44,7 @@ Viewer = Annotated[
 ]
 Pages = Annotated[PageParams, Depends(page_params)]
 COMPLETED = N_("Reconciliation completed")
+ALREADY_RUNNING = N_("Another reconciliation is running; try again when it ends")
 
 
 @router.post(
@@ -84,12 +86,14 @@ async def upload_statement(
 async def run_reconciliation(request: Request, session: DbSession, principal: Operator) -> Any:
     settings = payment_settings(request.app.state)
     report = await reconciliation.run(session, tolerance=settings.amount_tolerance, now=utc_now())
+    message = ALREADY_RUNNING if report.skipped else COMPLETED
     return RunOut(
-        message=translate(request_locale(request), COMPLETED),
+        message=translate(request_locale(request), message),
         total=report.total,
         reconciled=report.reconciled,
         review=report.review,
         by_rule=report.by_rule,
+        skipped=report.skipped,
     ).model_dump(mode="json", by_alias=True)
 
 
@@ -102,9 +106,14 @@ async def run_reconciliation(request: Request, session: DbSession, principal: Op
 async def list_unmatched(
     request: Request, session: DbSession, principal: Viewer, pages: Pages
 ) -> Any:
-    query = select(ReceivedTransfer).where(
-        ReceivedTransfer.state.in_((TransferState.REVIEW.value, TransferState.UNMATCHED.value))
+    waiting = ReceivedTransfer.state.in_(
+        (TransferState.REVIEW.value, TransferState.UNMATCHED.value)
     )
+    # A deposit returned after its order was paid needs a person too.
+    returned_after_payment = (ReceivedTransfer.state == TransferState.RETURNED.value) & (
+        ReceivedTransfer.review_reason.is_not(None)
+    )
+    query = select(ReceivedTransfer).where(waiting | returned_after_payment)
     rows, following = await paginate(
         session,
         query,
@@ -124,7 +133,11 @@ async def list_unmatched(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def match_by_hand(
-    transfer_id: uuid.UUID, body: ManualMatch, session: DbSession, principal: Operator
+    transfer_id: uuid.UUID,
+    body: ManualMatch,
+    request: Request,
+    session: DbSession,
+    principal: Operator,
 ) -> Any:
     row = await reconciliation.manual_match(
         session,
@@ -133,6 +146,7 @@ async def match_by_hand(
         reason=body.reason,
         actor=Actor.of(principal.user_id, is_staff=True),
         now=utc_now(),
+        context=_audit_context(request),
     )
     return MatchOut.of(row).model_dump(mode="json", by_alias=True)
 
@@ -156,6 +170,7 @@ async def unmatch_by_hand(
         reason=body.reason,
         actor=Actor.of(principal.user_id, is_staff=True),
         now=utc_now(),
+        context=_audit_context(request),
     )
     return _transfer_out(transfer, request_locale(request))
 
@@ -176,6 +191,13 @@ async def list_credits(
         query = query.where(CustomerCredit.user_id == user_id)
     rows = (await session.scalars(query)).all()
     return [CreditOut.model_validate(row).model_dump(mode="json", by_alias=True) for row in rows]
+
+
+def _audit_context(request: Request) -> reconciliation.AuditContext:
+    return reconciliation.AuditContext(
+        ip_address=client_ip(request, request.app.state.settings.trusted_proxies),
+        request_id=getattr(request.state, "request_id", None),
+    )
 
 
 def _transfer_out(transfer: ReceivedTransfer, locale: str) -> dict[str, Any]:

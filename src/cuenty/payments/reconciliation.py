@@ -13,16 +13,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cuenty.identity import audit
+from cuenty.kit import locks
 from cuenty.kit.actor import Actor
+from cuenty.kit.i18n import Label
+from cuenty.orders import service as orders
+from cuenty.orders.errors import OrderNotFoundError
 from cuenty.orders.models import Order
+from cuenty.orders.states import STATE_LABELS
 from cuenty.payments import ledger
 from cuenty.payments.errors import (
     OrderAlreadyPaidError,
@@ -38,12 +44,18 @@ from cuenty.payments.models import (
     ReceivedTransfer,
     Reconciliation,
     Rule,
+    TransferSource,
     TransferState,
 )
 from cuenty.payments.transfers import IncomingTransfer, Stored, store
 
 log = structlog.get_logger("cuenty.payments")
 BATCH_SIZE = 500
+# Sources that tell when the money arrived, which the amount-in-window rule needs.
+TIMED_SOURCES = (TransferSource.STP_NOTIFICATION.value, TransferSource.BANK_NOTIFICATION.value)
+SKIPPED = "skipped"  # outcome of a transfer another run matched first
+RUN_LOCK = "payments:reconciliation"
+RUN_LEASE = timedelta(minutes=10)
 Cursor = tuple[datetime, uuid.UUID]
 
 
@@ -60,8 +72,12 @@ class RunReport:
     reconciled: int = 0
     review: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
+    # Another run held the lock, so this one did nothing.
+    skipped: bool = False
 
     def count(self, outcome: str) -> None:
+        if outcome == SKIPPED:
+            return
         self.total += 1
         if outcome in (TransferState.REVIEW.value, TransferState.UNMATCHED.value):
             self.review += 1
@@ -121,19 +137,53 @@ async def match_many(
     """Match a batch of transfers with a few statements; return each one's outcome."""
     candidates = await find_orders(session, transfers, tolerance)
     matches: list[ledger.Match] = []
+    reviews: list[dict[str, object]] = []
     for transfer, candidate in zip(transfers, candidates, strict=True):
         if candidate.order_id is None or candidate.rule is None:
-            transfer.state = TransferState.REVIEW.value
-            transfer.review_reason = candidate.review_reason
+            reviews.append(
+                {
+                    "transfer_id": transfer.id,
+                    "reason": candidate.review_reason,
+                    "transfer": transfer,
+                }
+            )
         else:
             matches.append(ledger.Match(transfer, candidate.order_id, candidate.rule))
+    await _send_to_review(session, reviews)
     credits = await ledger.credit_many(session, matches, actor or Actor.job(), now)
     await session.flush()
     outcome = {
-        match.transfer.id: (TransferState.REVIEW.value if credit.in_review else match.rule.value)
+        match.transfer.id: _outcome(match, credit)
         for match, credit in zip(matches, credits, strict=True)
     }
     return [outcome.get(transfer.id, TransferState.REVIEW.value) for transfer in transfers]
+
+
+def _outcome(match: ledger.Match, credit: ledger.Credit) -> str:
+    if credit.skipped:
+        return SKIPPED
+    return TransferState.REVIEW.value if credit.in_review else match.rule.value
+
+
+async def _send_to_review(session: AsyncSession, reviews: list[dict[str, object]]) -> None:
+    """Move waiting transfers to review, each only if it still waits (one statement)."""
+    if not reviews:
+        return
+    table = ReceivedTransfer.__table__
+    await session.execute(
+        update(table)
+        .where(
+            table.c.id == bindparam("transfer_id"),
+            table.c.state == TransferState.UNMATCHED.value,
+        )
+        .values(state=TransferState.REVIEW.value, review_reason=bindparam("reason")),
+        [{"transfer_id": row["transfer_id"], "reason": row["reason"]} for row in reviews],
+    )
+    # The rows changed behind the ORM; the objects show the values written.
+    for review in reviews:
+        transfer = review["transfer"]
+        set_committed_value(transfer, "state", TransferState.REVIEW.value)
+        set_committed_value(transfer, "review_reason", review["reason"])
 
 
 async def find_orders(
@@ -150,9 +200,12 @@ async def find_orders(
             found.append(Candidate(by_clabe[transfer.beneficiary_account], Rule.CLABE))
             continue
         owed = by_reference.get(transfer.numeric_reference or "", {})
-        order_id = next((order for order, due in owed.items() if due == transfer.amount), None)
-        if order_id is not None:
-            found.append(Candidate(order_id, Rule.REFERENCE_AMOUNT))
+        exact = [order for order, due in owed.items() if due == transfer.amount]
+        if len(exact) == 1:
+            found.append(Candidate(exact[0], Rule.REFERENCE_AMOUNT))
+            continue
+        if exact:
+            found.append(Candidate(None, review_reason=ledger.REVIEW_AMBIGUOUS))
             continue
         found.append(await _by_amount_in_window(session, transfer, tolerance))
     return found
@@ -197,21 +250,35 @@ async def _orders_by_reference(
 async def _by_amount_in_window(
     session: AsyncSession, transfer: ReceivedTransfer, tolerance: Decimal
 ) -> Candidate:
+    """Find the one open request waiting for this amount when the transfer arrived.
+
+    Only for transfers whose arrival time is known (notifications): a statement line has a
+    booking date but no time, so it could match a request made after someone else's deposit.
+    """
+    if transfer.source not in TIMED_SOURCES:
+        return Candidate(None)
     arrived = transfer.settled_at or transfer.received_at
+    remaining = PaymentRequest.amount - PaymentRequest.amount_paid
+    # SQLite computes the difference in floating point: filter loosely in SQL, exactly here.
+    slack = tolerance + Decimal("0.01")
     rows = (
         await session.execute(
-            select(PaymentRequest.order_id)
+            select(PaymentRequest.order_id, PaymentRequest.amount, PaymentRequest.amount_paid)
             .where(
                 PaymentRequest.state.in_(OPEN_REQUEST_STATES),
                 PaymentRequest.created_at <= arrived,
                 PaymentRequest.expires_at >= arrived,
-                PaymentRequest.amount - PaymentRequest.amount_paid >= transfer.amount - tolerance,
-                PaymentRequest.amount - PaymentRequest.amount_paid <= transfer.amount + tolerance,
+                remaining >= transfer.amount - slack,
+                remaining <= transfer.amount + slack,
             )
             .limit(20)
         )
     ).all()
-    orders = {row.order_id for row in rows}
+    orders = {
+        row.order_id
+        for row in rows
+        if abs(row.amount - row.amount_paid - transfer.amount) <= tolerance
+    }
     if len(orders) == 1:
         return Candidate(orders.pop(), Rule.AMOUNT_WINDOW)
     reason = ledger.REVIEW_AMBIGUOUS if orders else ledger.REVIEW_NO_MATCH
@@ -241,21 +308,28 @@ async def run_batches(
     """Match every transfer still waiting, committing after each batch of BATCH_SIZE.
 
     A long run never holds one huge transaction, and a crash keeps the batches already done.
+    One run at a time: while another holds the lock, this returns an empty report.
     """
     report = RunReport()
+    lease = await locks.acquire(factory, RUN_LOCK, owner=f"run-{uuid.uuid4()}", ttl=RUN_LEASE)
+    if lease is None:
+        report.skipped = True
+        return report
     cursor: Cursor | None = None
-    while True:
-        async with factory() as session, session.begin():
-            batch, cursor = await run_batch(session, tolerance=tolerance, now=now, after=cursor)
-        report.merge(batch)
-        if batch.total < BATCH_SIZE:
-            log.info(
-                "reconciliation run",
-                total=report.total,
-                reconciled=report.reconciled,
-                review=report.review,
-            )
-            return report
+    try:
+        while True:
+            async with factory() as session, session.begin():
+                batch, cursor = await run_batch(session, tolerance=tolerance, now=now, after=cursor)
+            report.merge(batch)
+            if batch.total < BATCH_SIZE:
+                break
+            lease = await locks.renew(factory, lease, ttl=RUN_LEASE)
+    finally:
+        await locks.release(factory, lease)
+    log.info(
+        "reconciliation run", total=report.total, reconciled=report.reconciled, review=report.review
+    )
+    return report
 
 
 async def run_batch(
@@ -275,6 +349,7 @@ async def run_batch(
         .where(ReceivedTransfer.state == TransferState.UNMATCHED.value)
         .order_by(ReceivedTransfer.received_at, ReceivedTransfer.id)
         .limit(size)
+        .with_for_update(skip_locked=True)
     )
     if after is not None:
         query = query.where(
@@ -286,28 +361,36 @@ async def run_batch(
     if not transfers:
         return report, after
     after = (transfers[-1].received_at, transfers[-1].id)
+    ids = [transfer.id for transfer in transfers]
     try:
         async with session.begin_nested():
             outcomes = await match_many(session, transfers, tolerance=tolerance, now=now)
     except Exception:
         log.exception("batch could not be matched; matching its transfers one by one")
-        outcomes = [
-            await _match_in_savepoint(session, transfer, tolerance, now) for transfer in transfers
-        ]
+        outcomes = [await _match_one(session, transfer_id, tolerance, now) for transfer_id in ids]
     for outcome in outcomes:
         report.count(outcome)
     return report, after
 
 
-async def _match_in_savepoint(
-    session: AsyncSession, transfer: ReceivedTransfer, tolerance: Decimal, now: datetime
+async def _match_one(
+    session: AsyncSession, transfer_id: uuid.UUID, tolerance: Decimal, now: datetime
 ) -> str:
+    """Match one transfer in its own savepoint; one that still fails goes to review."""
     try:
         async with session.begin_nested():
+            transfer = await session.get(ReceivedTransfer, transfer_id, populate_existing=True)
+            if transfer is None or transfer.state != TransferState.UNMATCHED.value:
+                return TransferState.REVIEW.value
             return await match_transfer(session, transfer, tolerance=tolerance, now=now)
     except Exception:
-        log.exception("transfer could not be matched", transfer_id=str(transfer.id))
-        return TransferState.UNMATCHED.value
+        log.exception("transfer could not be matched", transfer_id=str(transfer_id))
+    async with session.begin_nested():
+        transfer = await session.get(ReceivedTransfer, transfer_id, populate_existing=True)
+        if transfer is not None and transfer.state == TransferState.UNMATCHED.value:
+            transfer.state = TransferState.REVIEW.value
+            transfer.review_reason = ledger.REVIEW_FAILED
+    return TransferState.REVIEW.value
 
 
 async def mark_returned(
@@ -330,25 +413,31 @@ async def manual_match(
     reason: str,
     actor: Actor,
     now: datetime,
+    context: AuditContext | None = None,
 ) -> Reconciliation:
     """Credit a transfer in review to the order operations chose, and audit it."""
     transfer = await session.get(ReceivedTransfer, transfer_id, with_for_update=True)
     if transfer is None:
         raise TransferNotFoundError()
-    if transfer.state not in (TransferState.REVIEW.value, TransferState.UNMATCHED.value):
+    if transfer.state not in ledger.CLAIMABLE_STATES:
         raise TransferNotMatchableError(params={"state": transfer.state})
-    order = await session.get(Order, order_id)
-    if order is None or order.state not in ledger.PAYABLE_STATES:
-        raise OrderNotPayableError(params={"state": order.state if order else "-"})
+    order = (await orders.lock_for_payment(session, [order_id])).get(order_id)
+    if order is None:
+        raise OrderNotFoundError(params={"id": order_id})
+    if order.state not in ledger.PAYABLE_STATES:
+        raise not_payable(order.state)
     result = await ledger.credit(
         session, transfer, order_id, rule=Rule.MANUAL, actor=actor, now=now, reason=reason
     )
-    assert result.reconciliation is not None
+    if result.reconciliation is None:
+        raise TransferNotMatchableError(params={"state": transfer.state})
     await audit.record(
         session,
         "payments.manual_match",
         actor_user_id=actor.id,
         subject_user_id=order.user_id,
+        ip_address=context.ip_address if context else None,
+        request_id=context.request_id if context else None,
         transfer_id=str(transfer.id),
         order_id=str(order_id),
         amount=str(transfer.amount),
@@ -357,8 +446,26 @@ async def manual_match(
     return result.reconciliation
 
 
+@dataclass(frozen=True)
+class AuditContext:
+    """Where a manual change came from, for the audit row."""
+
+    ip_address: str | None
+    request_id: str | None
+
+
+def not_payable(state: str) -> OrderNotPayableError:
+    return OrderNotPayableError(params={"state": Label(STATE_LABELS[state])})
+
+
 async def unmatch(
-    session: AsyncSession, reconciliation_id: uuid.UUID, *, reason: str, actor: Actor, now: datetime
+    session: AsyncSession,
+    reconciliation_id: uuid.UUID,
+    *,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    context: AuditContext | None = None,
 ) -> ReceivedTransfer:
     """Undo a match of an order still waiting for payment; the transfer returns to review."""
     row = await session.get(Reconciliation, reconciliation_id, with_for_update=True)
@@ -374,6 +481,8 @@ async def unmatch(
         session,
         "payments.unmatch",
         actor_user_id=actor.id,
+        ip_address=context.ip_address if context else None,
+        request_id=context.request_id if context else None,
         subject_user_id=order.user_id if order else None,
         transfer_id=str(row.transfer_id),
         order_id=str(row.order_id),

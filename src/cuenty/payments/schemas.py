@@ -165,6 +165,9 @@ class RunOut(ApiModel):
     reconciled: int
     review: int
     by_rule: dict[str, int]
+    skipped: bool = Field(
+        default=False, description="Otra conciliación estaba en curso; esta no hizo nada"
+    )
 
 
 class CreditOut(ApiModel):
