@@ -124,8 +124,9 @@ async def _live_request(
     for request in requests.all():
         if request.expires_at > now and request.amount - request.amount_paid == balance:
             return request
-        # Out of date (expired, or the balance changed): new instructions replace it.
-        request.state = RequestState.EXPIRED.value
+        # Expired, or the balance changed since: new instructions replace it.
+        expired = request.expires_at <= now
+        request.state = (RequestState.EXPIRED if expired else RequestState.CANCELLED).value
     return None
 
 

@@ -202,16 +202,19 @@ def _credit_row(
 
 
 def _apply_to_requests(balance: _Balance, applied: Decimal, now: datetime) -> None:
-    """Add the credit to the newest open request; close every open request when paid."""
+    """Add the credit to the newest open request; close every open request when paid.
+
+    When the order is paid, each request that received money is paid and the others are
+    cancelled.
+    """
     for position, request in enumerate(balance.requests):
         if position == 0:
             request.amount_paid += applied
             request.state = RequestState.PARTIALLY_PAID.value
         if balance.due == ZERO:
-            request.state = (
-                RequestState.PAID.value if position == 0 else RequestState.CANCELLED.value
-            )
-            request.paid_at = now if position == 0 else None
+            carried_money = request.amount_paid > ZERO
+            request.state = (RequestState.PAID if carried_money else RequestState.CANCELLED).value
+            request.paid_at = now if carried_money else None
     if balance.due == ZERO:
         balance.requests = []
 
