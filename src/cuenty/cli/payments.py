@@ -38,7 +38,6 @@ def reconcile() -> None:
 
 
 async def _import(name: str, data: bytes, bank: str | None) -> dict[str, object]:
-    from dataclasses import asdict
 
     from rich.progress import Progress
 
@@ -48,6 +47,7 @@ async def _import(name: str, data: bytes, bank: str | None) -> dict[str, object]
     from cuenty.kit.errors import ProblemError
     from cuenty.kit.i18n import translate
     from cuenty.payments.importer import import_file
+    from cuenty.payments.schemas import ImportOut
 
     settings = get_settings()
     engine = create_engine(settings.database_url)
@@ -69,7 +69,7 @@ async def _import(name: str, data: bytes, bank: str | None) -> dict[str, object]
                     bank=bank,
                     progress=advance,
                 )
-        return asdict(report)
+        return ImportOut.model_validate(report).model_dump(mode="json", by_alias=True)
     except ProblemError as error:
         typer.echo(
             f"{name}: {translate(settings.default_locale, error.detail_message, **error.params)}",
@@ -81,11 +81,11 @@ async def _import(name: str, data: bytes, bank: str | None) -> dict[str, object]
 
 
 async def _reconcile() -> dict[str, object]:
-    from dataclasses import asdict
 
     from cuenty.kit.clock import utc_now
     from cuenty.kit.db import create_engine, create_session_factory
     from cuenty.payments import reconciliation
+    from cuenty.payments.schemas import RunOut
     from cuenty.payments.settings import PaymentSettings
 
     settings = get_settings()
@@ -96,6 +96,13 @@ async def _reconcile() -> dict[str, object]:
             tolerance=PaymentSettings().amount_tolerance,
             now=utc_now(),
         )
-        return asdict(report)
+        return RunOut(
+            message="Reconciliation completed",
+            total=report.total,
+            reconciled=report.reconciled,
+            review=report.review,
+            by_rule=report.by_rule,
+            skipped=report.skipped,
+        ).model_dump(mode="json", by_alias=True, exclude={"message"})
     finally:
         await engine.dispose()
