@@ -1,7 +1,8 @@
-"""Backup and restore drill of the operations guide: migrate a scratch PostgreSQL database and
-load the demo data with the `cuenty` command, dump it with `pg_dump -Fc`, restore the dump
-into a second scratch database with `pg_restore`, and compare the row count of every table.
-Both databases are dropped at the end."""
+"""Backup and restore drill of the operations guide.
+
+A scratch PostgreSQL database is migrated and given the demo data with the `cuenty` command,
+then dumped with `pg_dump -Fc`. The dump is restored into a second scratch database with
+`pg_restore`, and every table must have the same row count. Both databases are dropped."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Entrypoint of a PostgreSQL streaming replica built on the official postgres image.
 # On the first start (empty data directory) it copies the primary with pg_basebackup, which
-# writes standby.signal and primary_conninfo; then it hands over to the image's entrypoint.
+# also writes standby.signal and primary_conninfo. Then it runs the image's entrypoint.
 set -euo pipefail
 
 : "${PGDATA:=/var/lib/postgresql/data}"
@@ -28,7 +28,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
       break
     fi
     if [ "$attempt" -eq "$WAIT_ATTEMPTS" ]; then
-      echo "replica: primary $PRIMARY_HOST did not answer after $((WAIT_ATTEMPTS * WAIT_SECONDS)) s" >&2
+      echo "replica: primary $PRIMARY_HOST did not respond after $((WAIT_ATTEMPTS * WAIT_SECONDS)) s" >&2
       exit 1
     fi
     echo "replica: waiting for primary $PRIMARY_HOST (attempt $attempt of $WAIT_ATTEMPTS)"
