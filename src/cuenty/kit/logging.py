@@ -23,9 +23,10 @@ def configure_logging(
 
     `service` is written on every line; log shipping and searches group lines by it.
     """
+    _ServiceName.value = service
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
-        _add_service(service),
+        _add_service,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -74,9 +75,13 @@ def configure_logging(
         logging.getLogger(name).propagate = True
 
 
-def _add_service(service: str) -> Any:
-    def add_service(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-        event.setdefault("service", service)
-        return event
+class _ServiceName:
+    """Name written as `service` on every line. Read for each line, because structlog caches
+    loggers on first use, so a cached logger still writes the name of the last configuration."""
 
-    return add_service
+    value = "cuenty"
+
+
+def _add_service(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    event.setdefault("service", _ServiceName.value)
+    return event
