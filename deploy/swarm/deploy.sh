@@ -42,10 +42,13 @@ fail() {
 
 load_env() {
   [[ -f "$ENV_FILE" ]] || fail "settings file $ENV_FILE not found; copy .env.example to .env and edit it"
-  set -a
-  # shellcheck source=/dev/null
-  source "$ENV_FILE"
-  set +a
+  # Each NAME=value line is exported literally, as Docker reads an env_file: no quotes are
+  # removed and nothing is evaluated, so a value may contain spaces or `$`.
+  local line
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    [[ "$line" =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+    export "${BASH_REMATCH[1]}=${BASH_REMATCH[2]}"
+  done <"$ENV_FILE"
   STACK="${CUENTY_STACK:-cuenty}"
   export CUENTY_ENV_FILE="$ENV_FILE"
 }

@@ -50,6 +50,17 @@ def test_scale_rejects_bad_count() -> None:
     assert "invalid argument payments=many" in result.stderr
 
 
+def test_env_values_read_literally(tmp_path: Path) -> None:
+    require_tool("docker")
+    env_file = tmp_path / ".env"
+    marker = tmp_path / "evaluated"
+    env_file.write_text(f"CUENTY_COMPANY_LEGAL_NAME=CUENTY S.A. de C.V.\nX=$(touch {marker})\n")
+    result = deploy("scale", "payments=many", env_file=str(env_file))
+    assert "invalid argument payments=many" in result.stderr
+    assert "command not found" not in result.stderr
+    assert not marker.exists()
+
+
 def test_missing_env_file_reported() -> None:
     require_tool("docker")
     result = deploy("status", env_file="no-such.env")
