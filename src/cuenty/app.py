@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cuenty import __version__
+from cuenty.business_metrics import BusinessMetrics
 from cuenty.config import Settings, get_settings
 from cuenty.health import build_health_router
 from cuenty.identity.access import RevocationStore
@@ -63,7 +64,11 @@ def create_app(
     """
     settings = settings or get_settings()
     selected = select_services(list(services) if services is not None else None)
-    configure_logging(level=settings.log_level, json_logs=settings.json_logs)
+    configure_logging(
+        level=settings.log_level,
+        json_logs=settings.json_logs,
+        service=",".join(service.name for service in selected),
+    )
 
     app = FastAPIOffline(
         title="CUENTY API",
@@ -79,6 +84,9 @@ def create_app(
 
     registry = _metrics_registry()
     app.state.metrics_registry = registry
+    app.state.business_metrics = BusinessMetrics(
+        registry, {service.name for service in selected}, settings
+    )
     install_error_handlers(app)
     _add_middleware(app, settings, HttpMetrics(registry))
     app.include_router(build_health_router(selected))

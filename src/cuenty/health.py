@@ -60,7 +60,9 @@ def build_health_router(services: list[Service]) -> APIRouter:
 
     @router.get("/metrics", summary="Métricas en formato Prometheus", include_in_schema=True)
     async def metrics(request: Request) -> Response:
-        registry = request.app.state.metrics_registry
+        state = request.app.state
+        await state.business_metrics.refresh_if_stale(state.session_factory)
+        registry = state.metrics_registry
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     for service in services:

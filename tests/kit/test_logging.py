@@ -44,3 +44,12 @@ def test_exception_text_is_redacted(capsys: pytest.CaptureFixture[str]) -> None:
     line = _json_lines(capsys.readouterr().err)[-1]
     assert "646180157000000004" not in str(line["exception"])
     assert "0004" in str(line["exception"])
+
+
+def test_every_line_names_service(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(level="INFO", json_logs=True, service="payments")
+    structlog.get_logger("test").info("payment.received")
+    logging.getLogger("uvicorn.error").warning("worker restarted")
+    lines = _json_lines(capsys.readouterr().err)[-2:]
+    assert lines[0]["service"] == "payments"
+    assert lines[1]["service"] == "payments"

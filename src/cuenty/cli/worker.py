@@ -50,7 +50,7 @@ def worker(
     job_settings = JobSettings()
     if concurrency is not None:
         job_settings = job_settings.model_copy(update={"concurrency": concurrency})
-    configure_logging(level=settings.log_level, json_logs=settings.json_logs)
+    configure_logging(level=settings.log_level, json_logs=settings.json_logs, service="worker")
     modules = load_task_modules(extra=job_settings.task_modules)
 
     registry = CollectorRegistry(auto_describe=True)

@@ -1,7 +1,8 @@
 """Structured logging: JSON lines in production, readable console output in development.
 
-Every line carries the request id bound by the HTTP middleware and passes the redaction
-processor, so no secret or personal datum is written.
+Every line carries the request id bound by the HTTP middleware and the name of the service
+that wrote it (`service`), and passes the redaction processor, so no secret or personal datum
+is written.
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ import structlog
 from cuenty.kit.redaction import redact_event
 
 
-def configure_logging(*, level: str = "INFO", json_logs: bool = False) -> None:
-    """Route structlog and the standard library (uvicorn, SQLAlchemy) through one pipeline."""
+def configure_logging(
+    *, level: str = "INFO", json_logs: bool = False, service: str = "cuenty"
+) -> None:
+    """Route structlog and the standard library (uvicorn, SQLAlchemy) through one pipeline.
+
+    `service` is written on every line; log shipping and searches group lines by it.
+    """
+    _ServiceName.value = service
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _add_service,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -65,3 +73,15 @@ def configure_logging(*, level: str = "INFO", json_logs: bool = False) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+
+
+class _ServiceName:
+    """Name written as `service` on every line. Read for each line, because structlog caches
+    loggers on first use, so a cached logger still writes the name of the last configuration."""
+
+    value = "cuenty"
+
+
+def _add_service(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    event.setdefault("service", _ServiceName.value)
+    return event

@@ -84,6 +84,7 @@ class RequestContextMiddleware:
                 route=route,
                 status=status_code,
                 duration_ms=round(elapsed * 1000, 2),
+                user_id=_user_id(scope),
             )
             structlog.contextvars.clear_contextvars()
 
@@ -189,3 +190,10 @@ def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else UNMATCHED_ROUTE
+
+
+def _user_id(scope: Scope) -> str | None:
+    """Return the id of the user the request authenticated as, if any route dependency did."""
+    principal = scope.get("state", {}).get("principal")
+    user_id = getattr(principal, "user_id", None)
+    return str(user_id) if user_id is not None else None
