@@ -121,7 +121,7 @@ async def test_reversal_returns_deposit(
 ) -> None:
     await _credited_deposit(client, catalog)
     ops = await operator(client)
-    reversal = _camt054("10.00", OPERATION_DAY + timedelta(days=1), reversal=True)
+    reversal = _camt054("10.00", OPERATION_DAY + timedelta(days=1), indicator="DBIT", reversal=True)
 
     response = await upload_statement(client, ops, "reverso.xml", reversal)
 
@@ -129,12 +129,27 @@ async def test_reversal_returns_deposit(
     assert await count_rows(app, Reconciliation, Reconciliation.undone_at.is_(None)) == 0
 
 
+async def test_reversal_of_debit_returns_nothing(
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    await _credited_deposit(client, catalog)
+    ops = await operator(client)
+    reversal = _camt054("10.00", OPERATION_DAY, indicator="CRDT", reversal=True)
+
+    response = await upload_statement(client, ops, "reverso-cargo.xml", reversal)
+
+    assert response.json()["returned"] == 0
+    assert await count_rows(app, Reconciliation, Reconciliation.undone_at.is_(None)) == 1
+
+
 async def test_reversal_outside_date_window_returns_nothing(
     app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
 ) -> None:
     await _credited_deposit(client, catalog)
     ops = await operator(client)
-    reversal = _camt054("10.00", OPERATION_DAY + timedelta(days=30), reversal=True)
+    reversal = _camt054(
+        "10.00", OPERATION_DAY + timedelta(days=30), indicator="DBIT", reversal=True
+    )
 
     response = await upload_statement(client, ops, "reverso.xml", reversal)
 

@@ -134,7 +134,9 @@ async def _import_line(
         stored = await receive(session, incoming, tolerance=0, now=now, match=False)
         report.new_transfers += int(stored.created)
         await _link(session, stored_id, stored.transfer.id)
-    elif line.reversal and line.tracking_key:
+    elif line.reversal and line.direction is Direction.DEBIT and line.tracking_key:
+        # A reversal booked as a debit takes back a credit; one booked as a credit (camt
+        # RvslInd on a CRDT entry, MT940 "RD") gives back a debit and undoes no deposit.
         reversed_transfer = await _reversed_deposit(session, line)
         if reversed_transfer is not None:
             await mark_returned(session, reversed_transfer, now=now, reason="statement reversal")
