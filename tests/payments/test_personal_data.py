@@ -33,7 +33,7 @@ async def test_export_lists_active_credits_only(
     app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
 ) -> None:
     _, order, instructions = await order_with_spei(client, catalog, quantity=2)
-    kept = await post_stp(client, stp_abono(instructions["clabe"], "10.00"))
+    active = await post_stp(client, stp_abono(instructions["clabe"], "10.00"))
     credit = bank_body(instructions["reference"], "10.00", "TX-UNDONE", clabe=instructions["clabe"])
     assert (await post_bank(client, credit)).json()["result"] == "matched"
     undo = json.loads(credit)
@@ -44,7 +44,7 @@ async def test_export_lists_active_credits_only(
 
     transfers = exported["receivedTransfers"]
     assert isinstance(transfers, list)
-    assert [item["id"] for item in transfers] == [kept.json()["transferId"]]
+    assert [item["id"] for item in transfers] == [active.json()["transferId"]]
 
 
 async def test_export_leaves_out_payer_data(

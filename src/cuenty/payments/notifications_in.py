@@ -120,11 +120,11 @@ async def stp_notification(request: Request, session: DbSession) -> dict[str, An
     _check_company(settings, document)
     known = await find_existing(session, incoming)
     if known is not None:
-        # A retry: repeat the first answer, whatever the settings or the order say now.
-        return _stp_answer(known)
+        # A retry: repeat the first response, whatever the settings or the order are now.
+        return _stp_response(known)
     refusal = await _stp_refusal(session, settings, incoming)
     if refusal is not None:
-        # Kept as returned with its cause, so a retry gets the same answer.
+        # Kept as returned with its cause, so a retry gets the same response.
         await store(session, replace(incoming, returned=True, return_cause=refusal), now)
         security_log.info("stp deposit returned", cause=refusal, provider_id=incoming.provider_id)
         return {"mensaje": "devolver", "id": refusal}
@@ -134,8 +134,8 @@ async def stp_notification(request: Request, session: DbSession) -> dict[str, An
     return {"mensaje": "confirmar", "transferId": stored.transfer.id}
 
 
-def _stp_answer(transfer: ReceivedTransfer) -> dict[str, Any]:
-    """Return the answer STP got for a stored deposit: a refused one is refused again.
+def _stp_response(transfer: ReceivedTransfer) -> dict[str, Any]:
+    """Return the response STP got for a stored deposit: a refused one is refused again.
 
     A deposit returned some other way (a statement reversal, an STP list entry in state D)
     has no cause of ours to repeat, so its receipt is confirmed.

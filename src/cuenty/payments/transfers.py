@@ -147,7 +147,7 @@ async def may_repeat_another_source(session: AsyncSession, incoming: IncomingTra
 
     It may be when a transfer from another source has the same amount, a date within the
     slack, and the same numeric reference or beneficiary CLABE. Without a tracking key the
-    two cannot be told apart, so such a report is not credited automatically.
+    two cannot be distinguished, so such a report is not credited automatically.
     """
     if incoming.tracking_key:
         return False
