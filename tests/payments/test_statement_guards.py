@@ -7,8 +7,14 @@ from datetime import date, timedelta
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 
-from cuenty.payments.models import BankStatementLine, ReceivedTransfer, Reconciliation
+from cuenty.payments.models import (
+    BankStatementLine,
+    ReceivedTransfer,
+    Reconciliation,
+    StatementImport,
+)
 from tests.commerce_support import Catalog
 from tests.payments.support import (
     count_rows,
@@ -17,11 +23,14 @@ from tests.payments.support import (
     order_with_spei,
     post_stp,
     stp_abono,
+    stp_list,
+    stp_list_entry,
     upload_statement,
 )
 
 TRACKING = "2026120540012BBVA000E2E001"
 OPERATION_DAY = date(2026, 12, 5)
+UNKNOWN_CLABE = "646180157099999990"
 
 
 def _camt054(
@@ -215,3 +224,36 @@ async def test_statement_line_joins_stp_deposit(
 
     assert response.json()["newTransfers"] == 0
     assert await count_rows(app, ReceivedTransfer) == 1
+
+
+async def test_unknown_bank_field_is_422(
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    ops = await operator(client)
+    files = {"file": ("eur.xml", _camt054("10.00", OPERATION_DAY), "application/octet-stream")}
+
+    response = await client.post(
+        "/v1/payments/statements", files=files, data={"bank": "hsbc"}, headers=ops
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["pointer"] == "#/bank"
+    assert await count_rows(app, StatementImport) == 0
+
+
+async def test_stp_list_keeps_its_account(
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    ops = await operator(client)
+    listed = stp_list(
+        stp_list_entry(UNKNOWN_CLABE, "10.00", "LISTA0001"),
+        stp_list_entry(UNKNOWN_CLABE, "20.00", "LISTA0002"),
+    )
+
+    response = await upload_statement(client, ops, "recibidas.json", listed)
+
+    assert response.status_code == 201, response.text
+    async with app.state.session_factory() as session:
+        record = await session.scalar(select(StatementImport))
+    assert record is not None
+    assert record.account_id == UNKNOWN_CLABE

@@ -23,6 +23,7 @@ RULES = {
     "date_invalid": N_("Must be a date (YYYY-MM-DD)."),
     "institution_invalid": N_("Must be the sending institution's numeric code."),
     "too_long": N_("Must be at most {length} characters."),
+    "one_of": N_("Must be one of: {expected}."),
     "control_characters": N_("Must not contain control characters such as NUL or line breaks."),
 }
 

@@ -24,6 +24,7 @@ from cuenty.kit.actor import Actor
 from cuenty.kit.clock import MEXICO_CITY
 from cuenty.kit.i18n import N_
 from cuenty.payments import statements, stp_deposits
+from cuenty.payments.errors import field_rejected
 from cuenty.payments.models import (
     BankStatementLine,
     ReceivedTransfer,
@@ -50,6 +51,8 @@ BANK_OF_FORMAT = {
 }
 Progress = Callable[[int, int], None]
 # Currencies of a credit that may pay an order; "" is a line whose format states none.
+# Values of the upload's `bank` field, for a format that does not name its bank.
+KNOWN_BANKS = ("stp", "bbva", "santander", "banorte")
 PESO_CURRENCIES = frozenset({"MXN", ""})
 POSSIBLE_REPEAT = N_("It may repeat a deposit already reported by another source.")
 
@@ -82,6 +85,8 @@ async def import_file(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import one file; an unreadable file raises StatementFormatError (422) and stores nothing."""
+    if bank is not None and bank.lower() not in KNOWN_BANKS:
+        raise field_rejected("one_of", "/bank", expected=", ".join(KNOWN_BANKS))
     if stp_deposits.looks_like_list(data):
         return await _import_stp_list(
             session, data, file_name, actor=actor, now=now, progress=progress
@@ -135,8 +140,8 @@ async def _import_line(
         report.new_transfers += int(stored.created)
         await _link(session, stored_id, stored.transfer.id)
     elif line.reversal and line.direction is Direction.DEBIT and line.tracking_key:
-        # A reversal booked as a debit takes back a credit; one booked as a credit (camt
-        # RvslInd on a CRDT entry, MT940 "RD") gives back a debit and undoes no deposit.
+        # A reversal booked as a debit takes back a credit. One booked as a credit (camt
+        # RvslInd on a CRDT entry, MT940 "RD") gives back a debit, so it undoes no deposit.
         reversed_transfer = await _reversed_deposit(session, line)
         if reversed_transfer is not None:
             await mark_returned(session, reversed_transfer, now=now, reason="statement reversal")
@@ -159,6 +164,9 @@ async def _import_stp_list(
         raise statements.StatementFormatError() from None
     record = _import_record(data, file_name, STP_LIST_FORMAT, actor, now)
     record.bank = "stp"
+    accounts = {transfer.beneficiary_account for transfer in incoming}
+    # The list covers one STP account when every entry names the same CLABE.
+    record.account_id = accounts.pop() if len(accounts) == 1 else None
     session.add(record)
     await session.flush()
     report = ImportReport(record.id, file_name, STP_LIST_FORMAT)
