@@ -76,6 +76,24 @@ def test_card_numbers_are_masked(card: str) -> None:
     assert card not in masked
 
 
+@pytest.mark.parametrize(
+    "identifier",
+    ["LOPA800101AB1", "lopa800101ab1", "CUE201231A12", "LOPA800101HDFPPN09", "ÑUÑO800101AB1"],
+    ids=["rfc-person", "rfc-lower-case", "rfc-company", "curp", "rfc-enye"],
+)
+def test_rfc_and_curp_are_replaced(identifier: str) -> None:
+    masked = redact_text(f"ordenante ANA LOPEZ RFC {identifier}, monto 10.00")
+
+    assert identifier not in masked
+    assert masked == "ordenante ANA LOPEZ RFC [RFC/CURP], monto 10.00"
+
+
+def test_dates_and_references_are_not_rfcs() -> None:
+    text = "fecha 20261205 referencia 1234567 orden ABC-123456"
+
+    assert redact_text(text) == text
+
+
 def test_jwt_is_replaced() -> None:
     assert redact_text(f"token {JWT} expired") == "token [JWT] expired"
 

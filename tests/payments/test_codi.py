@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
+from cuenty.orders.models import Order
 from cuenty.payments.codi import HttpCodiProvider
 from cuenty.payments.models import PaymentRequest
 from tests.commerce_support import Catalog, person
+from tests.conftest import TestDatabase
 from tests.payments.support import count_rows, place_order
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -125,3 +130,35 @@ async def test_unreachable_provider_is_502(
 
     assert response.status_code == 502
     assert await count_rows(app, PaymentRequest) == 0
+
+
+async def test_provider_called_without_order_lock(
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog, database: TestDatabase
+) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks to observe")
+    headers = await person(client, "ana@example.com")
+    order = await place_order(client, headers, catalog)
+    body = {"orderId": order["id"], "amount": order["total"]}
+    # SPEI first, so the order's CLABE exists before the CoDi request.
+    spei = await client.post("/v1/payments/spei/generate", json=body, headers=headers)
+    assert spei.status_code == 201, spei.text
+    lock_errors: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        async with app.state.session_factory() as other, other.begin():
+            try:
+                await other.execute(
+                    select(Order.id)
+                    .where(Order.id == uuid.UUID(order["id"]))
+                    .with_for_update(nowait=True)
+                )
+            except DBAPIError as error:
+                lock_errors.append(type(error.orig).__name__)
+        return httpx.Response(200, json={"id": "CODI-9", "qrPayload": "codi"})
+
+    app.state.codi_provider = _provider(handler)
+    response = await client.post("/v1/payments/codi/generate", json=body, headers=headers)
+
+    assert response.status_code == 201, response.text
+    assert lock_errors == []

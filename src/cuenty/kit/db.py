@@ -83,7 +83,7 @@ def updated_at_column() -> Mapped[datetime]:
 def create_engine(database_url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     """Create the async engine, with WAL, foreign keys and a busy timeout on SQLite."""
     url = make_url(database_url)
-    options: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    options: dict[str, Any] = {"echo": echo, "pool_pre_ping": True, "hide_parameters": True}
 
     if url.get_backend_name() == "sqlite":
         _ensure_sqlite_folder(url.database)

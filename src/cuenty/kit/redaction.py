@@ -1,7 +1,7 @@
 """Masking of secrets and personal data before anything reaches a log line.
 
 Values under sensitive keys are replaced whole; free text is scanned for emails, phone
-numbers, CLABEs, card numbers, JWTs, bearer tokens, API keys and URL passwords.
+numbers, CLABEs, card numbers, RFCs, CURPs, JWTs, bearer tokens, API keys and URL passwords.
 """
 
 from __future__ import annotations
@@ -66,6 +66,11 @@ _PREFIXED_KEY = re.compile(r"\b(?P<prefix>(?:cty|whsec|sk|pk|rk)_(?:[a-z]+_)?)[A
 _EMAIL = re.compile(
     r"\b(?P<first>[A-Za-z0-9])[A-Za-z0-9._%+-]*@(?P<domain>[A-Za-z0-9.-]+\.[A-Za-z]{2,})\b"
 )
+# Mexican tax id (RFC: 3 letters for a company or 4 for a person, a yymmdd date and a 3-character
+# homoclave) and population id (CURP: 4 letters, the date, sex, state and consonants, 2 more).
+_RFC_CURP = re.compile(
+    r"\b[A-ZÑ&]{3,4}\d{6}(?:[A-Z0-9]{3}|[HMX][A-Z]{5}[A-Z0-9]\d)\b", re.IGNORECASE
+)
 _CLABE = re.compile(r"(?<![\d])\d{14}(?P<last>\d{4})(?![\d])")
 _CARD = re.compile(r"(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])")
 _PHONE = re.compile(
@@ -86,6 +91,7 @@ def redact_text(text: str) -> str:
     text = _BEARER.sub(r"\g<head>***", text)
     text = _PREFIXED_KEY.sub(r"\g<prefix>***", text)
     text = _EMAIL.sub(r"\g<first>***@\g<domain>", text)
+    text = _RFC_CURP.sub("[RFC/CURP]", text)
     text = _CLABE.sub(r"**************\g<last>", text)
     text = _CARD.sub(_mask_card, text)
     return _PHONE.sub(_mask_phone, text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cuenty.kit.errors import (
     ConflictError,
+    MalformedJsonError,
     NotAuthenticatedError,
     NotFoundError,
     ServiceUnavailableError,
@@ -22,6 +23,8 @@ RULES = {
     "date_invalid": N_("Must be a date (YYYY-MM-DD)."),
     "institution_invalid": N_("Must be the sending institution's numeric code."),
     "too_long": N_("Must be at most {length} characters."),
+    "one_of": N_("Must be one of: {expected}."),
+    "control_characters": N_("Must not contain control characters such as NUL or line breaks."),
 }
 
 
@@ -86,6 +89,12 @@ class SourceNotAllowedError(NotAuthenticatedError):
     code = "source_not_allowed"
     title = N_("Sender not allowed")
     detail = N_("Notifications are accepted only from the configured addresses or certificate.")
+
+
+class JsonObjectExpectedError(MalformedJsonError):
+    code = "json_object_expected"
+    title = N_("JSON object expected")
+    detail = N_("The request body must be one JSON object; it is empty or another JSON value.")
 
 
 def field_rejected(rule: str, pointer: str, **params: str) -> ValidationFailedError:

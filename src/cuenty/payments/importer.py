@@ -1,8 +1,9 @@
 """Importing a bank statement or an STP deposit list: every line once, in one transaction.
 
 Lines are kept in `bank_statement_lines` under their line key, so importing a file again (or
-a longer export that repeats its lines) adds nothing. Credits become received transfers for
-the next reconciliation run; reversals undo the credit of the deposit they reverse.
+a longer export that repeats its lines) adds nothing. Credits in pesos become received
+transfers for the next reconciliation run; credits in another currency stay statement lines
+only. Reversals undo the credit of the deposit they reverse.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -21,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cuenty.kit import jobs
 from cuenty.kit.actor import Actor
 from cuenty.kit.clock import MEXICO_CITY
+from cuenty.kit.i18n import N_
 from cuenty.payments import statements, stp_deposits
+from cuenty.payments.errors import field_rejected
 from cuenty.payments.models import (
     BankStatementLine,
     ReceivedTransfer,
@@ -31,7 +34,13 @@ from cuenty.payments.models import (
 )
 from cuenty.payments.reconciliation import mark_returned, receive
 from cuenty.payments.statements import Direction, StatementFormat, StatementLine
-from cuenty.payments.transfers import IncomingTransfer, find_existing, normalize_reference
+from cuenty.payments.transfers import (
+    STATEMENT_DATE_SLACK,
+    IncomingTransfer,
+    find_existing,
+    may_repeat_another_source,
+    normalize_reference,
+)
 
 STP_LIST_FORMAT = "stp-recibidas"
 RECONCILE_JOB = "payments.reconcile"
@@ -41,6 +50,11 @@ BANK_OF_FORMAT = {
     StatementFormat.BANORTE_CSV: "banorte",
 }
 Progress = Callable[[int, int], None]
+# Currencies of a credit that may pay an order; "" is a line whose format states none.
+# Values of the upload's `bank` field, for a format that does not name its bank.
+KNOWN_BANKS = ("stp", "bbva", "santander", "banorte")
+PESO_CURRENCIES = frozenset({"MXN", ""})
+POSSIBLE_REPEAT = N_("It may repeat a deposit already reported by another source.")
 
 
 @dataclass
@@ -54,6 +68,8 @@ class ImportReport:
     duplicates: int = 0
     returned: int = 0
     new_transfers: int = 0
+    # Credits in another currency: kept as statement lines, never turned into transfers.
+    foreign_currency: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -69,6 +85,8 @@ async def import_file(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import one file; an unreadable file raises StatementFormatError (422) and stores nothing."""
+    if bank is not None and bank.lower() not in KNOWN_BANKS:
+        raise field_rejected("one_of", "/bank", expected=", ".join(KNOWN_BANKS))
     if stp_deposits.looks_like_list(data):
         return await _import_stp_list(
             session, data, file_name, actor=actor, now=now, progress=progress
@@ -112,11 +130,18 @@ async def _import_line(
     if stored_id is None:
         report.duplicates += 1
         return
-    if is_credit:
-        stored = await receive(session, _incoming(line, now), tolerance=0, now=now, match=False)
+    if is_credit and (line.currency or "").upper() not in PESO_CURRENCIES:
+        report.foreign_currency += 1
+    elif is_credit:
+        incoming = _incoming(line, now)
+        if await may_repeat_another_source(session, incoming):
+            incoming = replace(incoming, review_reason=POSSIBLE_REPEAT)
+        stored = await receive(session, incoming, tolerance=0, now=now, match=False)
         report.new_transfers += int(stored.created)
         await _link(session, stored_id, stored.transfer.id)
-    elif line.tracking_key:
+    elif line.reversal and line.direction is Direction.DEBIT and line.tracking_key:
+        # A reversal booked as a debit takes back a credit. One booked as a credit (camt
+        # RvslInd on a CRDT entry, MT940 "RD") gives back a debit, so it undoes no deposit.
         reversed_transfer = await _reversed_deposit(session, line)
         if reversed_transfer is not None:
             await mark_returned(session, reversed_transfer, now=now, reason="statement reversal")
@@ -139,6 +164,9 @@ async def _import_stp_list(
         raise statements.StatementFormatError() from None
     record = _import_record(data, file_name, STP_LIST_FORMAT, actor, now)
     record.bank = "stp"
+    accounts = {transfer.beneficiary_account for transfer in incoming}
+    # The list covers one STP account when every entry names the same CLABE.
+    record.account_id = accounts.pop() if len(accounts) == 1 else None
     session.add(record)
     await session.flush()
     report = ImportReport(record.id, file_name, STP_LIST_FORMAT)
@@ -227,13 +255,19 @@ async def _link(session: AsyncSession, line_id: uuid.UUID, transfer_id: uuid.UUI
 
 
 async def _reversed_deposit(session: AsyncSession, line: StatementLine) -> ReceivedTransfer | None:
+    """Find the deposit a reversal line undoes: same tracking key and amount, a near date."""
     return await session.scalar(
         select(ReceivedTransfer)
         .where(
             ReceivedTransfer.tracking_key == line.tracking_key,
             ReceivedTransfer.amount == abs(line.amount),
             ReceivedTransfer.state != TransferState.RETURNED.value,
+            ReceivedTransfer.operation_date.between(
+                line.booking_date - STATEMENT_DATE_SLACK,
+                line.booking_date + STATEMENT_DATE_SLACK,
+            ),
         )
+        .order_by(ReceivedTransfer.operation_date.desc())
         .limit(1)
     )
 

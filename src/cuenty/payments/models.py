@@ -168,6 +168,8 @@ class ReceivedTransfer(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Why it is in review, or why it was returned: a message id.
     review_reason: Mapped[str | None] = mapped_column(String(120))
+    # STP return cause sent with "devolver", repeated when STP retries the notification.
+    return_cause: Mapped[int | None] = mapped_column(Integer)
     # Banxico's electronic payment receipt check, when one was asked for.
     cep_status: Mapped[str | None] = mapped_column(String(16))
     cep_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -229,10 +231,14 @@ class CustomerCredit(Base):
 
 
 class BankWebhook(Base):
-    """One authenticated bank notification, stored once per (bank, transaction id)."""
+    """One authenticated bank notification, stored once per (bank, type, transaction id).
+
+    The type is part of the key because a bank may reuse a deposit's transaction id for its
+    return.
+    """
 
     __tablename__ = "bank_webhooks"
-    __table_args__ = (UniqueConstraint("bank_code", "transaction_id"),)
+    __table_args__ = (UniqueConstraint("bank_code", "webhook_type", "transaction_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     bank_code: Mapped[str] = mapped_column(String(20))

@@ -6,6 +6,7 @@ log line and nothing else.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import time
@@ -25,16 +26,30 @@ from cuenty.kit.api import api_router, problem_responses
 from cuenty.kit.clock import business_date, utc_now
 from cuenty.kit.deps import DbSession
 from cuenty.kit.errors import MalformedJsonError, ValidationFailedError
-from cuenty.kit.net import client_ip
+from cuenty.kit.i18n import N_
+from cuenty.kit.net import client_ip, parse_networks
 from cuenty.mexico.clabe import InvalidClabe, validate_clabe
 from cuenty.payments import signatures, stp_deposits
-from cuenty.payments.errors import BadSignatureError, SourceNotAllowedError, field_rejected
-from cuenty.payments.models import BankWebhook, OrderClabe, TransferSource, TransferState
-from cuenty.payments.reconciliation import receive
+from cuenty.payments.errors import (
+    BadSignatureError,
+    JsonObjectExpectedError,
+    SourceNotAllowedError,
+    field_rejected,
+)
+from cuenty.payments.models import (
+    BankWebhook,
+    OrderClabe,
+    ReceivedTransfer,
+    TransferSource,
+    TransferState,
+)
+from cuenty.payments.reconciliation import mark_returned, receive
 from cuenty.payments.settings import PaymentSettings, payment_settings
 from cuenty.payments.transfers import (
     TRACKING_KEY_LENGTH,
     IncomingTransfer,
+    find_existing,
+    has_control_characters,
     normalize_reference,
     parse_amount,
     store,
@@ -45,6 +60,13 @@ security_log = structlog.get_logger("cuenty.security")
 
 CREDIT_TYPES = frozenset({"payment_confirmation", "payment_received", "deposit"})
 RETURN_TYPES = frozenset({"payment_returned", "payment_return", "deposit_returned"})
+# The only type the body `signature` may sign: it covers `payload` and not `webhook_type`,
+# so a body-signed document could be replayed under another type.
+BODY_SIGNED_TYPE = "payment_confirmation"
+# Widths of the `bank_webhooks` columns; longer values are rejected, never cut.
+TRANSACTION_ID_LENGTH = 80
+WEBHOOK_TYPE_LENGTH = 40
+UNLINKED_RETURN = N_("A return that links to no stored deposit.")
 
 
 @router.post(
@@ -61,14 +83,17 @@ async def bank_notification(request: Request, session: DbSession) -> dict[str, A
     payload = document.get("payload")
     if not isinstance(payload, dict):
         raise _field_error("/payload", "missing")
+    _reject_control_characters(document, "")
     values = json.loads(raw, parse_float=Decimal)["payload"]
-    webhook_type = str(document.get("webhook_type") or "")
-    transaction_id = str(payload.get("transaction_id") or "").strip()
+    webhook_type = _limited("/webhook_type", document.get("webhook_type"), WEBHOOK_TYPE_LENGTH)
+    transaction_id = _limited(
+        "/payload/transaction_id", payload.get("transaction_id"), TRANSACTION_ID_LENGTH
+    )
     if not transaction_id:
         raise _field_error("/payload/transaction_id", "missing")
     now = utc_now()
     record, first = await _record_webhook(
-        session, bank_code, webhook_type, transaction_id[:80], payload, now
+        session, bank_code, webhook_type or "", transaction_id, payload, now
     )
     if first:
         await _apply_bank(session, record, values, settings, now)
@@ -86,22 +111,46 @@ async def stp_notification(request: Request, session: DbSession) -> dict[str, An
     raw = await request.body()
     try:
         document = stp_deposits.parse_json(raw)
-    except ValueError:
-        raise MalformedJsonError() from None
+    except ValueError as error:
+        raise _json_error(raw, error) from None
     if not isinstance(document, dict):
-        raise MalformedJsonError()
+        raise JsonObjectExpectedError()
     now = utc_now()
     incoming = stp_deposits.from_notification(document, now)
+    _check_company(settings, document)
+    known = await find_existing(session, incoming)
+    if known is not None:
+        # A retry: repeat the first response, whatever the settings or the order are now.
+        return _stp_response(known)
     refusal = await _stp_refusal(session, settings, incoming)
     if refusal is not None:
-        # Kept as returned, so the deposit has a record and a repeat gets the same answer.
-        await store(session, replace(incoming, returned=True), now)
+        # Kept as returned with its cause, so a retry gets the same response.
+        await store(session, replace(incoming, returned=True, return_cause=refusal), now)
         security_log.info("stp deposit returned", cause=refusal, provider_id=incoming.provider_id)
         return {"mensaje": "devolver", "id": refusal}
     stored = await receive(
         session, incoming, tolerance=settings.amount_tolerance, now=now, match=True
     )
     return {"mensaje": "confirmar", "transferId": stored.transfer.id}
+
+
+def _stp_response(transfer: ReceivedTransfer) -> dict[str, Any]:
+    """Return the response STP got for a stored deposit: a refused one is refused again.
+
+    A deposit returned some other way (a statement reversal, an STP list entry in state D)
+    has no cause of ours to repeat, so its receipt is confirmed.
+    """
+    if transfer.state == TransferState.RETURNED.value and transfer.return_cause is not None:
+        return {"mensaje": "devolver", "id": transfer.return_cause}
+    return {"mensaje": "confirmar", "transferId": transfer.id}
+
+
+def _check_company(settings: PaymentSettings, document: Mapping[str, Any]) -> None:
+    if settings.stp_company is None:
+        return
+    company = stp_deposits.normalize_names(document).get("empresa")
+    if str(company or "").strip() != settings.stp_company:
+        raise stp_deposits.company_rejected(settings.stp_company)
 
 
 def _parse_object(raw: bytes) -> dict[str, Any]:
@@ -112,11 +161,31 @@ def _parse_object(raw: bytes) -> dict[str, Any]:
     """
     try:
         document = json.loads(raw, parse_float=_finite_float, parse_constant=_no_constant)
-    except ValueError:
-        raise MalformedJsonError() from None
+    except ValueError as error:
+        raise _json_error(raw, error) from None
     if not isinstance(document, dict):
-        raise MalformedJsonError()
+        raise JsonObjectExpectedError()
     return document
+
+
+def _json_error(raw: bytes, error: ValueError) -> MalformedJsonError | JsonObjectExpectedError:
+    if not raw.strip():
+        return JsonObjectExpectedError()
+    position = error.pos if isinstance(error, json.JSONDecodeError) else "-"
+    return MalformedJsonError(params={"position": position})
+
+
+def _reject_control_characters(value: Any, pointer: str) -> None:
+    """Raise a 422 at the first key or text value that contains a control character."""
+    if isinstance(value, str) and has_control_characters(value):
+        raise _field_error(pointer, "control_characters")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _reject_control_characters(key, pointer)
+            _reject_control_characters(item, f"{pointer}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _reject_control_characters(item, f"{pointer}/{index}")
 
 
 def _finite_float(text: str) -> float:
@@ -151,6 +220,8 @@ def _authenticate_bank(
                 tolerance_seconds=settings.bank_webhook_tolerance_seconds,
             )
         elif isinstance(document.get("signature"), str):
+            if document.get("webhook_type") != BODY_SIGNED_TYPE:
+                raise signatures.SignatureRejected("body signature used for another type")
             signatures.verify_payload(secret, document.get("payload"), document["signature"])
         else:
             raise signatures.SignatureRejected("no signature")
@@ -170,9 +241,9 @@ def _authenticate_stp(request: Request, settings: PaymentSettings) -> None:
         address, production=request.app.state.settings.is_production
     )
     # The gateway sets this header after verifying STP's client certificate; it is believed
-    # only from a trusted proxy, which `client_ip` already decided.
+    # only when the connection comes from a trusted proxy address or network.
     peer = request.client.host if request.client else ""
-    from_proxy = peer in request.app.state.settings.trusted_proxies
+    from_proxy = _is_trusted_proxy(peer, request.app.state.settings.trusted_proxies)
     by_certificate = from_proxy and (
         request.headers.get(settings.stp_mtls_header, "").upper() == "SUCCESS"
     )
@@ -185,6 +256,14 @@ def _authenticate_stp(request: Request, settings: PaymentSettings) -> None:
     if not allowed:
         security_log.warning("stp notification refused", ip=address, mode=settings.stp_auth)
         raise SourceNotAllowedError()
+
+
+def _is_trusted_proxy(peer: str, trusted_proxies: list[str]) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in network for network in parse_networks(tuple(trusted_proxies)))
 
 
 async def _stp_refusal(
@@ -226,18 +305,20 @@ async def _record_webhook(
         insert(BankWebhook)
         .values(
             bank_code=bank_code[:20],
-            webhook_type=webhook_type[:40],
+            webhook_type=webhook_type,
             transaction_id=transaction_id,
             payload=payload,
             result="processing",
             received_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["bank_code", "transaction_id"])
+        .on_conflict_do_nothing(index_elements=["bank_code", "webhook_type", "transaction_id"])
         .returning(BankWebhook.id)
     )
     record = await session.scalar(
         select(BankWebhook).where(
-            BankWebhook.bank_code == bank_code[:20], BankWebhook.transaction_id == transaction_id
+            BankWebhook.bank_code == bank_code[:20],
+            BankWebhook.webhook_type == webhook_type,
+            BankWebhook.transaction_id == transaction_id,
         )
     )
     assert record is not None
@@ -252,20 +333,48 @@ async def _apply_bank(
     now: datetime,
 ) -> None:
     kind = record.webhook_type
-    if kind not in CREDIT_TYPES | RETURN_TYPES:
+    if kind in RETURN_TYPES:
+        await _apply_bank_return(session, record, _bank_incoming(record, values, now), now)
+    elif kind in CREDIT_TYPES:
+        incoming = _bank_incoming(record, values, now)
+        stored = await receive(session, incoming, tolerance=settings.amount_tolerance, now=now)
+        record.transfer_id = stored.transfer.id
+        record.result = stored.transfer.state if stored.created else "duplicate"
+    else:
         record.result = "ignored"
-        return
-    incoming = _bank_incoming(record, values, now, returned=kind in RETURN_TYPES)
-    stored = await receive(session, incoming, tolerance=settings.amount_tolerance, now=now)
-    record.transfer_id = stored.transfer.id
-    record.result = stored.transfer.state if stored.created or incoming.returned else "duplicate"
-    if record.result == TransferState.MATCHED.value:
-        record.result = "matched"
     await session.flush()
 
 
+async def _apply_bank_return(
+    session: AsyncSession, record: BankWebhook, incoming: IncomingTransfer, now: datetime
+) -> None:
+    """Undo the credit of the deposit this return names, or keep the return for review.
+
+    The deposit is the transfer with the return's SPEI key (tracking key, operation date,
+    sending institution), else the one this bank reported under the same transaction id.
+    """
+    deposit = await find_existing(session, incoming)
+    if deposit is None:
+        deposit = await session.scalar(
+            select(ReceivedTransfer).where(
+                ReceivedTransfer.natural_key == f"bank|{record.bank_code}|{record.transaction_id}"
+            )
+        )
+    if deposit is None:
+        # NOTE: stored under the return's own key; a deposit reported later under the same
+        # SPEI key would be taken as this row.
+        stored = await store(session, replace(incoming, review_reason=UNLINKED_RETURN), now)
+        record.transfer_id = stored.transfer.id
+        record.result = TransferState.REVIEW.value
+        return
+    if deposit.state != TransferState.RETURNED.value:
+        await mark_returned(session, deposit, now=now, reason="returned to the payer")
+    record.transfer_id = deposit.id
+    record.result = TransferState.RETURNED.value
+
+
 def _bank_incoming(
-    record: BankWebhook, values: Mapping[str, Any], now: datetime, *, returned: bool
+    record: BankWebhook, values: Mapping[str, Any], now: datetime
 ) -> IncomingTransfer:
     amount = _money(values.get("amount"))
     operation = values.get("operation_date")
@@ -283,7 +392,7 @@ def _bank_incoming(
         operation_date=operation_date,
         received_at=now,
         tracking_key=_limited(
-            "tracking_key",
+            "/payload/tracking_key",
             values.get("tracking_key") or values.get("clave_rastreo"),
             TRACKING_KEY_LENGTH,
         ),
@@ -294,7 +403,6 @@ def _bank_incoming(
         sender_name=_optional(values.get("sender_name")),
         sender_account=_optional(values.get("sender_account")),
         provider_id=record.transaction_id,
-        returned=returned,
         source_key=f"bank|{record.bank_code}|{record.transaction_id}",
     )
 
@@ -323,10 +431,10 @@ def _institution(value: Any) -> str | None:
     return text
 
 
-def _limited(name: str, value: Any, length: int) -> str | None:
+def _limited(pointer: str, value: Any, length: int) -> str | None:
     text = _optional(value)
     if text is not None and len(text) > length:
-        raise field_rejected("too_long", f"/payload/{name}", length=str(length))
+        raise field_rejected("too_long", pointer, length=str(length))
     return text
 
 

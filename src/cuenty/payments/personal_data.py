@@ -3,7 +3,8 @@
 Payment instructions, received transfers and customer credit are accounting records that the
 Código Fiscal de la Federación (art. 30) requires keeping for five years, so a cancellation
 blocks them and nothing is deleted. A transfer holds the payer's name, account and RFC as
-the bank reported them; they are exported to the customer whose order the transfer paid.
+the bank reported them. The payer may be a third party, so the export of the customer whose
+order a transfer paid lists its amount, dates, keys and state, and none of the payer's data.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from cuenty.payments.models import (
     Reconciliation,
     RequestState,
 )
-from cuenty.payments.schemas import CreditOut, PaymentOut, TransferOut
+from cuenty.payments.schemas import CreditOut, PaymentOut, ReceivedOut
 
 
 @personal_data(
@@ -44,7 +45,7 @@ class PaymentData:
         credited = (
             select(Reconciliation.transfer_id)
             .join(Order, Order.id == Reconciliation.order_id)
-            .where(Order.user_id == user_id)
+            .where(Order.user_id == user_id, Reconciliation.undone_at.is_(None))
         )
         transfers = await session.scalars(
             select(ReceivedTransfer)
@@ -56,7 +57,7 @@ class PaymentData:
         )
         return {
             "paymentRequests": [_json(PaymentOut.of(row)) for row in requests],
-            "receivedTransfers": [_json(TransferOut.model_validate(row)) for row in transfers],
+            "receivedTransfers": [_transfer_json(row) for row in transfers],
             "customerCredits": [_json(CreditOut.model_validate(row)) for row in credits],
         }
 
@@ -76,6 +77,13 @@ class PaymentData:
 
     async def suppress(self, session: AsyncSession, user_id: uuid.UUID) -> None:
         """Nothing to remove before the fiscal period ends: every row is an accounting record."""
+
+
+def _transfer_json(transfer: ReceivedTransfer) -> dict[str, Any]:
+    """Dump a transfer without the sending institution, which names the payer's bank."""
+    data = _json(ReceivedOut.model_validate(transfer))
+    data.pop("senderInstitution", None)
+    return data
 
 
 def _json(model: Any) -> dict[str, Any]:

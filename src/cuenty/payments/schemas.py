@@ -195,4 +195,7 @@ class ImportOut(ApiModel):
     duplicates: int = Field(description="Líneas ya importadas antes; no cambian nada")
     returned: int = Field(description="Depósitos devueltos o revertidos en este archivo")
     new_transfers: int
+    foreign_currency: int = Field(
+        description="Abonos en otra moneda: quedan como líneas del estado, sin pagar pedidos"
+    )
     rejected: list[RejectedOut]

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from typing import Any
 
 import rfc8785
 
 HEADER = "X-Cuenty-Signature"
+# Checked before any arithmetic or comparison: `str.isdigit` accepts non-ASCII digits,
+# `int` of thousands of digits raises, and `hmac.compare_digest` raises on non-ASCII text.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class SignatureRejected(Exception):
@@ -44,6 +49,8 @@ def verify_header(
 
 def verify_payload(secret: str, payload: Any, signature: str) -> None:
     given = signature.strip().removeprefix("sha256=").lower()
+    if not _HEX_DIGEST.fullmatch(given):
+        raise SignatureRejected("malformed body signature")
     try:
         canonical = rfc8785.dumps(payload)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as error:
@@ -57,9 +64,9 @@ def _parse_header(header: str) -> tuple[int, list[str]]:
     candidates: list[str] = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit():
+        if name == "t" and _TIMESTAMP.fullmatch(value):
             timestamp = int(value)
-        elif name == "v1" and value:
+        elif name == "v1" and _HEX_DIGEST.fullmatch(value.lower()):
             candidates.append(value.lower())
     if timestamp is None or not candidates:
         raise SignatureRejected("malformed signature header")

@@ -23,6 +23,7 @@ from cuenty.payments.models import TransferSource
 from cuenty.payments.transfers import (
     TRACKING_KEY_LENGTH,
     IncomingTransfer,
+    has_control_characters,
     normalize_reference,
     parse_amount,
 )
@@ -51,6 +52,8 @@ RULES = {
     "stp_institution": N_("Must be the sending institution's numeric code."),
     "stp_timestamp": N_("Must be a time in milliseconds since 1970-01-01 UTC."),
     "stp_too_long": N_("Must be at most {length} characters."),
+    "stp_control_characters": N_("Must not contain control characters such as NUL or line breaks."),
+    "stp_company": N_("Must be the STP company name this platform is registered as, {company}."),
 }
 # Maximum length of `cuentaBeneficiario`: a CLABE. Card and phone numbers are shorter.
 ACCOUNT_LENGTH = 18
@@ -114,6 +117,7 @@ def _require(data: Mapping[str, Any]) -> None:
 def _incoming(
     data: Mapping[str, Any], source: TransferSource, received_at: datetime
 ) -> IncomingTransfer:
+    _reject_control_characters(data)
     settled = data.get("tsLiquidacion")
     return IncomingTransfer(
         source=source,
@@ -135,6 +139,21 @@ def _incoming(
         settled_at=_from_millis(settled) if settled not in (None, "") else None,
         returned=str(data.get("estado") or "").upper() in RETURNED_STATES,
     )
+
+
+def company_rejected(company: str) -> ValidationFailedError:
+    """Return the 422 for a notification whose `empresa` is not the configured company."""
+    return _invalid("empresa", "stp_company", company=company)
+
+
+def _reject_control_characters(data: Mapping[str, Any]) -> None:
+    for name, value in data.items():
+        if has_control_characters(str(name)):
+            raise _invalid(
+                str(name)[:40].encode("unicode_escape").decode(), "stp_control_characters"
+            )
+        if isinstance(value, str) and has_control_characters(value):
+            raise _invalid(name, "stp_control_characters")
 
 
 def _amount(value: Any) -> Decimal:

@@ -9,12 +9,14 @@ and by a statement is one transfer.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +31,9 @@ CENT = Decimal("0.01")
 # Width of `received_transfers.tracking_key`. A longer claveRastreo is rejected, not cut,
 # because a cut key could merge two transfers.
 TRACKING_KEY_LENGTH = 40
+# C0 and C1 control characters and DEL. PostgreSQL rejects NUL in text columns, and none of
+# them belongs in a name, reference or concept.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,14 @@ class IncomingTransfer:
     returned: bool = False
     # Key used when the SPEI natural key is incomplete: "<source>|<id in that source>".
     source_key: str | None = None
+    # Message id of why the transfer is stored in review instead of waiting for a match.
+    review_reason: str | None = None
+    # STP return cause sent with "devolver" when the deposit was refused.
+    return_cause: int | None = None
+
+    @property
+    def has_spei_key(self) -> bool:
+        return bool(self.tracking_key and self.sender_institution)
 
     @property
     def natural_key(self) -> str:
@@ -100,23 +113,67 @@ async def store(session: AsyncSession, incoming: IncomingTransfer, now: datetime
 async def find_existing(
     session: AsyncSession, incoming: IncomingTransfer
 ) -> ReceivedTransfer | None:
+    """Find the stored row of this transfer: by natural key, else by tracking key.
+
+    The tracking-key lookup (same key and amount, a date within the slack) runs only for a
+    report without a full SPEI key, such as a statement line. Two reports that both carry the
+    full key are different transfers whenever their keys differ, even if they share the
+    claveRastreo. A stored row whose sending institution differs from the report's is never
+    taken as the same transfer.
+    """
     found = await session.scalar(
         select(ReceivedTransfer).where(ReceivedTransfer.natural_key == incoming.natural_key)
     )
-    if found is not None or not incoming.tracking_key:
+    if found is not None or not incoming.tracking_key or incoming.has_spei_key:
         return found
-    return await session.scalar(
-        select(ReceivedTransfer)
-        .where(
-            ReceivedTransfer.tracking_key == incoming.tracking_key,
-            ReceivedTransfer.amount == incoming.amount,
-            ReceivedTransfer.operation_date.between(
-                incoming.operation_date - STATEMENT_DATE_SLACK,
-                incoming.operation_date + STATEMENT_DATE_SLACK,
-            ),
+    query = select(ReceivedTransfer).where(
+        ReceivedTransfer.tracking_key == incoming.tracking_key,
+        ReceivedTransfer.amount == incoming.amount,
+        _within_slack(incoming.operation_date),
+    )
+    if incoming.sender_institution:
+        query = query.where(
+            or_(
+                ReceivedTransfer.sender_institution.is_(None),
+                ReceivedTransfer.sender_institution == "",
+                ReceivedTransfer.sender_institution == incoming.sender_institution,
+            )
         )
-        .order_by(ReceivedTransfer.created_at)
+    return await session.scalar(query.order_by(ReceivedTransfer.created_at).limit(1))
+
+
+async def may_repeat_another_source(session: AsyncSession, incoming: IncomingTransfer) -> bool:
+    """Tell whether a report without a tracking key may be a deposit another source reported.
+
+    It may be when a transfer from another source has the same amount, a date within the
+    slack, and the same numeric reference or beneficiary CLABE. Without a tracking key the
+    two cannot be distinguished, so such a report is not credited automatically.
+    """
+    if incoming.tracking_key:
+        return False
+    same_link = []
+    if incoming.numeric_reference:
+        same_link.append(ReceivedTransfer.numeric_reference == incoming.numeric_reference)
+    if incoming.beneficiary_account:
+        same_link.append(ReceivedTransfer.beneficiary_account == incoming.beneficiary_account)
+    if not same_link:
+        return False
+    found = await session.scalar(
+        select(ReceivedTransfer.id)
+        .where(
+            ReceivedTransfer.source != incoming.source.value,
+            ReceivedTransfer.amount == incoming.amount,
+            _within_slack(incoming.operation_date),
+            or_(*same_link),
+        )
         .limit(1)
+    )
+    return found is not None
+
+
+def _within_slack(operation_date: date) -> Any:
+    return ReceivedTransfer.operation_date.between(
+        operation_date - STATEMENT_DATE_SLACK, operation_date + STATEMENT_DATE_SLACK
     )
 
 
@@ -125,7 +182,11 @@ async def _insert(
 ) -> uuid.UUID | None:
     dialect = (await session.connection()).dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    state = TransferState.RETURNED if incoming.returned else TransferState.UNMATCHED
+    state = TransferState.UNMATCHED
+    if incoming.returned:
+        state = TransferState.RETURNED
+    elif incoming.review_reason:
+        state = TransferState.REVIEW
     statement = (
         insert(ReceivedTransfer)
         .values(
@@ -147,6 +208,8 @@ async def _insert(
             codi_folio=_cut(incoming.codi_folio, 40),
             settled_at=incoming.settled_at,
             received_at=incoming.received_at,
+            review_reason=incoming.review_reason,
+            return_cause=incoming.return_cause,
             created_at=now,
             updated_at=now,
         )
@@ -154,6 +217,10 @@ async def _insert(
         .returning(ReceivedTransfer.id)
     )
     return await session.scalar(statement)
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
 
 
 def _cut(value: str | None, length: int) -> str | None:
