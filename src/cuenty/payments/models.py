@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -187,6 +188,14 @@ class Reconciliation(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         Index("ix_transaction_reconciliation_order_id", "order_id"),
         Index("ix_transaction_reconciliation_transfer_id", "transfer_id"),
+        # A transfer has at most one active credit: the database refuses a second one.
+        Index(
+            "uq_transaction_reconciliation_active_transfer",
+            "transfer_id",
+            unique=True,
+            postgresql_where=text("undone_at IS NULL"),
+            sqlite_where=text("undone_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -214,14 +223,24 @@ class CustomerCredit(Base):
     that could no longer take it. Operations refund it or apply it."""
 
     __tablename__ = "payment_customer_credits"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        # One live credit per transfer; an undone one stays as "void" beside a new one.
+        Index(
+            "uq_payment_customer_credits_live_transfer",
+            "transfer_id",
+            unique=True,
+            postgresql_where=text("state <> 'void'"),
+            sqlite_where=text("state <> 'void'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
     transfer_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("received_transfers.id", ondelete="RESTRICT"), unique=True
+        ForeignKey("received_transfers.id", ondelete="RESTRICT")
     )
     order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("orders.id"))
     amount: Mapped[Decimal] = mapped_column(MONEY)
