@@ -251,6 +251,8 @@ class _EchoHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
+        if self.path.startswith("/v1/chatwoot/held"):
+            self._hold()
         body = json.dumps(
             {
                 "method": self.command,
@@ -264,12 +266,31 @@ class _EchoHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _hold(self) -> None:
+        """Keep the request open until the test sets `release` (at most 10 s)."""
+        server = self.server
+        assert isinstance(server, EchoServer)
+        with server.lock:
+            server.held += 1
+        server.release.wait(timeout=10)
+
     def log_message(self, format: str, *args: object) -> None:
         return
 
 
-def start_echo_server() -> tuple[ThreadingHTTPServer, threading.Thread]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, thread
+class EchoServer(ThreadingHTTPServer):
+    """Echo upstream; requests to /v1/chatwoot/held* wait for `release`, counted in `held`."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _EchoHandler)
+        self.lock = threading.Lock()
+        self.held = 0
+        self.release = threading.Event()
+
+
+def start_echo_server() -> EchoServer:
+    server = EchoServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import pytest
 
 from tests.conftest import service_missing
 from tests.deploy.gateway_support import (
+    EchoServer,
     GatewayPorts,
     free_port,
     make_certificates,
@@ -53,6 +55,7 @@ class Gateway:
     certificates: dict[str, Path]
     service_ports: dict[str, list[int]] = field(default_factory=dict)
     processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+    echo: EchoServer | None = None
 
     @property
     def url(self) -> str:
@@ -107,7 +110,8 @@ def gateway() -> Iterator[Gateway]:
 
     ports = GatewayPorts(http=free_port(), https=free_port(), status=free_port())
     gateway = Gateway(folder, folder / "cuenty" / "nginx.conf", ports, {})
-    echo_server, _ = start_echo_server()
+    echo_server = start_echo_server()
+    gateway.echo = echo_server
     try:
         _start_services(gateway, environment)
         gateway.certificates = make_certificates(folder / "tls")
@@ -128,6 +132,7 @@ def gateway() -> Iterator[Gateway]:
     finally:
         for process in gateway.processes.values():
             stop(process)
+        echo_server.release.set()
         echo_server.shutdown()
         echo_server.server_close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -298,6 +303,30 @@ def test_client_with_credentials_gets_higher_limit(gateway: Gateway) -> None:
     }
 
     assert statuses == {200}
+
+
+def test_eleventh_concurrent_request_gets_429(gateway: Gateway) -> None:
+    echo = gateway.echo
+    assert echo is not None
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        held = [
+            pool.submit(gateway.get, f"/v1/chatwoot/held/{index}", "203.0.113.30")
+            for index in range(10)
+        ]
+        deadline = time.monotonic() + 10
+        while echo.held < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        extra = gateway.get("/v1/chatwoot/echo", "203.0.113.30")
+        other_client = gateway.get("/v1/chatwoot/echo", "203.0.113.31")
+        echo.release.set()
+        held_statuses = [future.result().status_code for future in held]
+
+    assert echo.held == 10
+    assert extra.status_code == 429
+    assert extra.json()["code"] == "too_many_requests"
+    assert other_client.status_code == 200
+    assert held_statuses == [200] * 10
 
 
 def test_request_id_generated_and_forwarded(gateway: Gateway) -> None:
