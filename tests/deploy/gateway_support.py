@@ -1,4 +1,4 @@
-"""Run the shipped NGINX gateway of deploy/nginx on 127.0.0.1 for tests, without root.
+"""Run the shipped NGINX gateway of deploy/nginx on 127.0.0.1 for tests; root is not needed.
 
 `render_gateway_config` copies the configuration to a folder and rewrites its absolute
 paths, listen ports and upstream servers; the other helpers start and stop processes.
@@ -51,7 +51,7 @@ def render_gateway_config(
     upstreams: Mapping[str, Sequence[str]],
     unused_address: str,
 ) -> Path:
-    """Copy deploy/nginx into `folder`/cuenty, rewritten to run there; return nginx.conf.
+    """Copy deploy/nginx into `folder`/cuenty, rewritten to run there, and return nginx.conf.
 
     `upstreams` maps a pool name (auth, payments, ..., docs) to "127.0.0.1:port" addresses;
     every other pool gets `unused_address`, where nothing listens. Certificates are read
@@ -271,7 +271,7 @@ class _EchoHandler(BaseHTTPRequestHandler):
         server = self.server
         assert isinstance(server, EchoServer)
         with server.lock:
-            server.held += 1
+            server.held_requests += 1
         server.release.wait(timeout=10)
 
     def log_message(self, format: str, *args: object) -> None:
@@ -279,14 +279,17 @@ class _EchoHandler(BaseHTTPRequestHandler):
 
 
 class EchoServer(ThreadingHTTPServer):
-    """Echo upstream; requests to /v1/chatwoot/held* wait for `release`, counted in `held`."""
+    """Upstream that echoes each request as JSON.
+
+    Requests to /v1/chatwoot/held* wait for `release`; `held_requests` counts them.
+    """
 
     daemon_threads = True
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _EchoHandler)
         self.lock = threading.Lock()
-        self.held = 0
+        self.held_requests = 0
         self.release = threading.Event()
 
 

@@ -95,8 +95,8 @@ def gateway() -> Iterator[Gateway]:
         if shutil.which(tool) is None:
             service_missing(f"{tool} is not installed (Debian: apt-get install -y {tool})")
 
-    # nginx workers run as "nobody" when the tests run as root, so the folder must be
-    # readable by everyone; pytest's tmp_path is private to its owner.
+    # When the tests run as root, nginx workers run as "nobody" and must read this folder.
+    # pytest's tmp_path is private to its owner, so a world-readable folder is made here.
     folder = Path(tempfile.mkdtemp(prefix="cuenty-gateway-"))
     folder.chmod(0o755)
     environment = _service_environment(folder)
@@ -143,7 +143,7 @@ def _service_environment(folder: Path) -> dict[str, str]:
     environment.update(
         CUENTY_DATABASE_URL=f"sqlite+aiosqlite:///{folder}/cuenty.db",
         CUENTY_JOBS_EMBEDDED_RUNNER="false",
-        # The services' own limiter would answer 429 too; these tests are about the gateway's.
+        # The services' own limiter returns 429 too, and these tests check the gateway's.
         CUENTY_RATE_LIMIT_ENABLED="false",
         CUENTY_LOG_LEVEL="WARNING",
     )
@@ -267,7 +267,7 @@ def test_statement_upload_may_exceed_one_mib(gateway: Gateway) -> None:
 
     response = httpx.post(f"{gateway.url}/v1/payments/statements", content=body, headers=headers)
 
-    # The payments service answered (it asks for a token), not the gateway's 413.
+    # The payments service handled it (401: it requires a token), so the gateway sent no 413.
     assert response.status_code == 401
     assert gateway.log_entry(request_id)["service"] == "payments"
 
@@ -309,20 +309,20 @@ def test_eleventh_concurrent_request_gets_429(gateway: Gateway) -> None:
     echo = gateway.echo
     assert echo is not None
     with ThreadPoolExecutor(max_workers=10) as pool:
-        held = [
+        held_responses = [
             pool.submit(gateway.get, f"/v1/chatwoot/held/{index}", "203.0.113.30")
             for index in range(10)
         ]
         deadline = time.monotonic() + 10
-        while echo.held < 10 and time.monotonic() < deadline:
+        while echo.held_requests < 10 and time.monotonic() < deadline:
             time.sleep(0.05)
 
         extra = gateway.get("/v1/chatwoot/echo", "203.0.113.30")
         other_client = gateway.get("/v1/chatwoot/echo", "203.0.113.31")
         echo.release.set()
-        held_statuses = [future.result().status_code for future in held]
+        held_statuses = [future.result().status_code for future in held_responses]
 
-    assert echo.held == 10
+    assert echo.held_requests == 10
     assert extra.status_code == 429
     assert extra.json()["code"] == "too_many_requests"
     assert other_client.status_code == 200
