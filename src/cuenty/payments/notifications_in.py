@@ -25,7 +25,7 @@ from cuenty.kit.api import api_router, problem_responses
 from cuenty.kit.clock import business_date, utc_now
 from cuenty.kit.deps import DbSession
 from cuenty.kit.errors import MalformedJsonError, ValidationFailedError
-from cuenty.kit.net import client_ip
+from cuenty.kit.net import client_ip, is_trusted_proxy
 from cuenty.mexico.clabe import InvalidClabe, validate_clabe
 from cuenty.payments import signatures, stp_deposits
 from cuenty.payments.errors import BadSignatureError, SourceNotAllowedError, field_rejected
@@ -172,7 +172,7 @@ def _authenticate_stp(request: Request, settings: PaymentSettings) -> None:
     # The gateway sets this header after verifying STP's client certificate; it is believed
     # only from a trusted proxy, which `client_ip` already decided.
     peer = request.client.host if request.client else ""
-    from_proxy = peer in request.app.state.settings.trusted_proxies
+    from_proxy = is_trusted_proxy(peer, request.app.state.settings.trusted_proxies)
     by_certificate = from_proxy and (
         request.headers.get(settings.stp_mtls_header, "").upper() == "SUCCESS"
     )
