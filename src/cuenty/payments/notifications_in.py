@@ -169,8 +169,8 @@ def _authenticate_stp(request: Request, settings: PaymentSettings) -> None:
     by_address = settings.allows_stp_address(
         address, production=request.app.state.settings.is_production
     )
-    # The gateway sets this header after verifying STP's client certificate; it is believed
-    # only from a trusted proxy, which `client_ip` already decided.
+    # The gateway sets this header after verifying STP's client certificate, so it is
+    # believed only on a connection from an address or network of CUENTY_TRUSTED_PROXIES.
     peer = request.client.host if request.client else ""
     from_proxy = is_trusted_proxy(peer, request.app.state.settings.trusted_proxies)
     by_certificate = from_proxy and (
