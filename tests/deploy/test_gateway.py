@@ -214,7 +214,11 @@ def test_combined_docs_list_every_service(gateway: Gateway) -> None:
     assert "/v1/auth/login" in paths
     assert "/v1/payments/spei/generate" in paths
     assert "/v1/catalog/services" in paths
-    assert gateway.get("/docs", "198.51.100.4").headers["content-type"].startswith("text/html")
+    docs = gateway.get("/docs", "198.51.100.4")
+    assert docs.headers["content-type"].startswith("text/html")
+    asset = re.search(r'src="(/static-offline-docs/[^"]+)"', docs.text)
+    assert asset is not None, docs.text
+    assert gateway.get(asset.group(1), "198.51.100.4").status_code == 200
 
 
 def test_unknown_path_answers_problem(gateway: Gateway) -> None:
