@@ -151,3 +151,22 @@ async def test_notification_burst_is_not_limited_per_address(
         ]
 
     assert statuses == [200] * 6
+
+
+async def test_certificate_header_believed_from_proxy_network(
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    # Gateways in an overlay network are listed as a CIDR block, not one address each.
+    app.state.settings = app.state.settings.model_copy(update={"trusted_proxies": ["127.0.0.0/8"]})
+    app.state.payment_settings = PaymentSettings(clabe_prefix=PREFIX, stp_auth="mtls")
+    _, order, instructions = await order_with_spei(client, catalog)
+    body = stp_abono(instructions["clabe"], f"{order['total']:.2f}")
+
+    response = await client.post(
+        "/v1/payments/webhooks/stp",
+        content=body,
+        headers={"Content-Type": "application/json", "X-SSL-Client-Verify": "SUCCESS"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert await order_state(app, order["id"]) == "paid"

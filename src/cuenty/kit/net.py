@@ -37,6 +37,11 @@ def client_ip(connection: HTTPConnection, trusted_proxies: Iterable[str]) -> str
     return hops[0] if hops else peer
 
 
+def is_trusted_proxy(address: str, trusted_proxies: Iterable[str]) -> bool:
+    """Return True when the address is, or is inside, one of the trusted proxy entries."""
+    return _is_trusted(address, parse_networks(tuple(trusted_proxies)))
+
+
 def _is_valid(address: str) -> bool:
     try:
         ipaddress.ip_address(address)

@@ -6,7 +6,6 @@ log line and nothing else.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
 import time
@@ -27,7 +26,7 @@ from cuenty.kit.clock import business_date, utc_now
 from cuenty.kit.deps import DbSession
 from cuenty.kit.errors import MalformedJsonError, ValidationFailedError
 from cuenty.kit.i18n import N_
-from cuenty.kit.net import client_ip, parse_networks
+from cuenty.kit.net import client_ip, is_trusted_proxy
 from cuenty.mexico.clabe import InvalidClabe, validate_clabe
 from cuenty.payments import signatures, stp_deposits
 from cuenty.payments.errors import (
@@ -240,10 +239,10 @@ def _authenticate_stp(request: Request, settings: PaymentSettings) -> None:
     by_address = settings.allows_stp_address(
         address, production=request.app.state.settings.is_production
     )
-    # The gateway sets this header after verifying STP's client certificate; it is believed
-    # only when the connection comes from a trusted proxy address or network.
+    # The gateway sets this header after verifying STP's client certificate, so it is
+    # believed only on a connection from an address or network of CUENTY_TRUSTED_PROXIES.
     peer = request.client.host if request.client else ""
-    from_proxy = _is_trusted_proxy(peer, request.app.state.settings.trusted_proxies)
+    from_proxy = is_trusted_proxy(peer, request.app.state.settings.trusted_proxies)
     by_certificate = from_proxy and (
         request.headers.get(settings.stp_mtls_header, "").upper() == "SUCCESS"
     )
@@ -256,14 +255,6 @@ def _authenticate_stp(request: Request, settings: PaymentSettings) -> None:
     if not allowed:
         security_log.warning("stp notification refused", ip=address, mode=settings.stp_auth)
         raise SourceNotAllowedError()
-
-
-def _is_trusted_proxy(peer: str, trusted_proxies: list[str]) -> bool:
-    try:
-        address = ipaddress.ip_address(peer)
-    except ValueError:
-        return False
-    return any(address in network for network in parse_networks(tuple(trusted_proxies)))
 
 
 async def _stp_refusal(
