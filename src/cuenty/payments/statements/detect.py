@@ -9,14 +9,16 @@ from cuenty.kit.i18n import N_
 from cuenty.payments.statements import banorte, bbva, santander
 from cuenty.payments.statements.bank_csv import find_layout, parse_bank_csv
 from cuenty.payments.statements.camt import camt_format, parse_camt, read_xml
-from cuenty.payments.statements.model import ParsedStatement, StatementFormatError
+from cuenty.payments.statements.model import (
+    MAX_STATEMENT_BYTES,
+    ParsedStatement,
+    StatementFormatError,
+)
 from cuenty.payments.statements.ofx import looks_like_ofx, parse_ofx
 from cuenty.payments.statements.swift import looks_like_swift, parse_swift
 from cuenty.payments.statements.text import UTF8_BOM, decode_text
 
 BANK_LAYOUTS = (banorte.LAYOUT, santander.LAYOUT, bbva.LAYOUT)
-# The API accepts statement uploads up to 20 MiB; a larger input is refused before parsing.
-MAX_STATEMENT_BYTES = 20 * 1024 * 1024
 SUPPORTED = "MT940, MT942, camt.053, camt.054, OFX, BBVA México, Santander, Banorte CSV"
 
 

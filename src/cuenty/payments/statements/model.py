@@ -17,6 +17,9 @@ from typing import Any
 from cuenty.kit.errors import ProblemError
 from cuenty.kit.i18n import N_, translate
 
+# The API accepts statement uploads up to 20 MiB; a larger input is refused before parsing.
+MAX_STATEMENT_BYTES = 20 * 1024 * 1024
+
 
 class StatementFormat(enum.StrEnum):
     MT940 = "mt940"
