@@ -194,3 +194,34 @@ async def test_second_run_waits_for_the_first(app: FastAPI) -> None:
     report = await reconciliation.run_batches(factory, tolerance=ZERO, now=utc_now())
 
     assert report.skipped
+
+
+async def test_run_asked_during_another_is_skipped(
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    lease = await locks.acquire(
+        app.state.session_factory,
+        reconciliation.RUN_LOCK,
+        owner="job-run",
+        ttl=reconciliation.RUN_LEASE,
+    )
+    assert lease is not None
+
+    response = await client.post("/v1/payments/reconciliation/auto", headers=await operator(client))
+
+    assert response.json()["skipped"] is True
+
+
+async def test_return_after_payment_keeps_the_payment_record(
+    app: FastAPI, client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    headers, order, instructions = await order_with_spei(client, catalog)
+    tracking = f"RET{uuid.uuid4().hex[:10].upper()}"
+    amount = f"{order['total']:.2f}"
+    await post_stp(client, stp_abono(instructions["clabe"], amount, tracking=tracking))
+    returned = stp_list(stp_list_entry(instructions["clabe"], amount, tracking, state="D"))
+
+    await upload_statement(client, await operator(client), "lista.json", returned)
+
+    payment = await client.get(f"/v1/payments/{instructions['paymentId']}", headers=headers)
+    assert payment.json()["amountPaid"] == order["total"]

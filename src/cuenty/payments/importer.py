@@ -68,6 +68,8 @@ class ImportReport:
     duplicates: int = 0
     returned: int = 0
     new_transfers: int = 0
+    # Credits of this file that another source (STP, a bank, another statement) had reported.
+    already_reported: int = 0
     # Credits in another currency: kept as statement lines, never turned into transfers.
     foreign_currency: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
@@ -138,6 +140,7 @@ async def _import_line(
             incoming = replace(incoming, review_reason=POSSIBLE_REPEAT)
         stored = await receive(session, incoming, tolerance=0, now=now, match=False)
         report.new_transfers += int(stored.created)
+        report.already_reported += int(not stored.created)
         await _link(session, stored_id, stored.transfer.id)
     elif line.reversal and line.direction is Direction.DEBIT and line.tracking_key:
         # A reversal booked as a debit takes back a credit. One booked as a credit (camt

@@ -300,7 +300,9 @@ async def undo(
         .where(CustomerCredit.transfer_id == transfer.id, CustomerCredit.state == "available")
         .values(state="void", updated_at=now)
     )
-    if row.payment_request_id is not None:
+    # A paid order keeps its payment record as it was paid; the returned transfer waits in
+    # review for operations.
+    if row.payment_request_id is not None and not was_paid:
         request = await session.get(PaymentRequest, row.payment_request_id)
         if request is not None:
             request.amount_paid = max(request.amount_paid - row.amount, ZERO)

@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from cuenty.identity import audit
 from cuenty.kit import locks
 from cuenty.kit.actor import Actor
-from cuenty.kit.i18n import Label
+from cuenty.kit.i18n import N_, Label
 from cuenty.orders import service as orders
 from cuenty.orders.errors import OrderNotFoundError
 from cuenty.orders.models import Order
@@ -420,7 +420,9 @@ async def manual_match(
     if transfer is None:
         raise TransferNotFoundError()
     if transfer.state not in ledger.CLAIMABLE_STATES:
-        raise TransferNotMatchableError(params={"state": transfer.state})
+        raise TransferNotMatchableError(
+            params={"state": Label(TRANSFER_STATE_LABELS[transfer.state])}
+        )
     order = (await orders.lock_for_payment(session, [order_id])).get(order_id)
     if order is None:
         raise OrderNotFoundError(params={"id": order_id})
@@ -430,7 +432,9 @@ async def manual_match(
         session, transfer, order_id, rule=Rule.MANUAL, actor=actor, now=now, reason=reason
     )
     if result.reconciliation is None:
-        raise TransferNotMatchableError(params={"state": transfer.state})
+        raise TransferNotMatchableError(
+            params={"state": Label(TRANSFER_STATE_LABELS[transfer.state])}
+        )
     await audit.record(
         session,
         "payments.manual_match",
@@ -452,6 +456,15 @@ class AuditContext:
 
     ip_address: str | None
     request_id: str | None
+
+
+# Wording of each transfer state inside a sentence ("the transfer is matched").
+TRANSFER_STATE_LABELS: dict[str, str] = {
+    TransferState.UNMATCHED.value: N_("waiting to be matched"),
+    TransferState.MATCHED.value: N_("matched to an order"),
+    TransferState.REVIEW.value: N_("in review"),
+    TransferState.RETURNED.value: N_("returned to the payer"),
+}
 
 
 def not_payable(state: str) -> OrderNotPayableError:

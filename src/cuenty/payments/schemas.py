@@ -195,6 +195,10 @@ class ImportOut(ApiModel):
     duplicates: int = Field(description="Líneas ya importadas antes; no cambian nada")
     returned: int = Field(description="Depósitos devueltos o revertidos en este archivo")
     new_transfers: int
+    already_reported: int = Field(
+        default=0,
+        description="Abonos que otra fuente (STP, un banco, otro archivo) ya había avisado",
+    )
     foreign_currency: int = Field(
         description="Abonos en otra moneda: quedan como líneas del estado, sin pagar pedidos"
     )
