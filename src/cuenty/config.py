@@ -6,6 +6,7 @@ Secrets also accept `CUENTY_<NAME>_FILE` pointing to a file, so Docker secrets w
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -51,6 +52,22 @@ PROVIDER_REQUIREMENTS: dict[tuple[str, str], tuple[str, ...]] = {
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
+
+
+def read_secret_files(data: Any, prefix: str, names: Iterable[str]) -> Any:
+    """Fill each secret from `<prefix><NAME>_FILE` when the variable itself is unset.
+
+    For the "before" validator of a settings class, so Docker secrets work for its fields.
+    """
+    if not isinstance(data, dict):
+        return data
+    for name in names:
+        if data.get(name) is not None:
+            continue
+        path = os.environ.get(f"{prefix}{name.upper()}_FILE")
+        if path:
+            data[name] = Path(path).read_text(encoding="utf-8").strip()
+    return data
 
 
 class InsecureSettingsError(RuntimeError):
@@ -197,16 +214,7 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _read_secret_files(cls, data: Any) -> Any:
-        """Fill each secret from `CUENTY_<NAME>_FILE` when the variable itself is unset."""
-        if not isinstance(data, dict):
-            return data
-        for name in SECRET_FIELDS:
-            if data.get(name) is not None:
-                continue
-            path = os.environ.get(f"CUENTY_{name.upper()}_FILE")
-            if path:
-                data[name] = Path(path).read_text(encoding="utf-8").strip()
-        return data
+        return read_secret_files(data, "CUENTY_", SECRET_FIELDS)
 
     @model_validator(mode="after")
     def _apply_secret_policy(self) -> Settings:

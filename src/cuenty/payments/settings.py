@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -17,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from cuenty.config import read_secret_files
 from cuenty.mexico.clabe import bank_name
 
 # Used in development mode when no prefix is set: STP's bank and plaza codes with company
@@ -111,14 +111,9 @@ class PaymentSettings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _read_secret_files(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        for name in ("bank_webhook_secrets", "codi_provider_token"):
-            path = os.environ.get(f"CUENTY_PAYMENTS_{name.upper()}_FILE")
-            if data.get(name) is None and path:
-                with open(path, encoding="utf-8") as handle:
-                    data[name] = handle.read().strip()
-        return data
+        return read_secret_files(
+            data, "CUENTY_PAYMENTS_", ("bank_webhook_secrets", "codi_provider_token")
+        )
 
     @property
     def spei_window(self) -> timedelta:

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cuenty.config import read_secret_files
+
 SECRET_FIELDS = (
     "stp_private_key_passphrase",
     "bbva_client_secret",
@@ -102,9 +104,7 @@ class BankSettings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _read_secret_files(cls, data: Any) -> Any:
-        """Fill each secret from `CUENTY_BANKS_<NAME>_FILE` when the variable itself is unset."""
-        if not isinstance(data, dict):
-            return data
+        return read_secret_files(data, "CUENTY_BANKS_", SECRET_FIELDS)
         for name in SECRET_FIELDS:
             if data.get(name) is not None:
                 continue
