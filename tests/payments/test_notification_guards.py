@@ -1,4 +1,4 @@
-"""Guards of the inbound notification routes: per-type replay keys, retried STP answers,
+"""Guards of the inbound notification routes: per-type replay keys, retried STP responses,
 control characters, the STP company, the mTLS proxy check and bodies that are not objects."""
 
 from __future__ import annotations

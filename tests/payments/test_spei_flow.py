@@ -48,7 +48,7 @@ async def test_amount_other_than_the_balance_is_refused(
     assert response.json()["errors"][0]["code"] == "amount_mismatch"
 
 
-async def test_stp_deposit_pays_the_order_and_starts_the_subscription(
+async def test_stp_deposit_activates_subscription(
     app: FastAPI, client: httpx.AsyncClient, catalog: Catalog, database: TestDatabase
 ) -> None:
     await add_stock(app, catalog.netflix, 1)

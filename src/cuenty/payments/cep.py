@@ -5,8 +5,8 @@ Pago), with the cepmex package.
 receiver banks, beneficiary CLABE and amount, and stores the outcome in the transfer's
 `cep_status`, `cep_details` and `cep_checked_at`. An outcome is "validated" (Banxico
 returned the receipt), "not_found" (SPEI has no such payment) or "not_available" (the
-payment exists but its receipt is not issued yet). When CEP cannot be reached, answers
-with an error or limits the requests, nothing is stored and a 502 or 504 problem is raised.
+payment exists but its receipt is not issued yet). When CEP cannot be reached, returns
+an error or limits the requests, nothing is stored and a 502 or 504 problem is raised.
 
 cepmex 1.0.1 is synchronous (requests): the call runs in a worker thread. Its base URL is
 the class attribute `cep.Client.base_url`, set here from `CUENTY_BANKS_CEP_BASE_URL`.

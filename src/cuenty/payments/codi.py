@@ -32,7 +32,7 @@ class CodiProviderError(ProblemError):
 
 @dataclass(frozen=True)
 class CodiCharge:
-    """Provider's answer: the QR's content, exactly as issued, and its id."""
+    """Charge issued by the provider: the QR's content, exactly as issued, and its id."""
 
     payload: str
     provider_id: str
@@ -58,7 +58,7 @@ class HttpCodiProvider:
     """A provider reached over HTTPS with a bearer token.
 
     It receives `POST <url>` with JSON `{amount, reference, concept, clabe, beneficiary,
-    expiresAt}` (amount as a string with two decimals) and answers `{id, qrPayload}`, where
+    expiresAt}` (amount as a string with two decimals) and returns `{id, qrPayload}`, where
     `qrPayload` is the CoDi message that Banxico issued, to be encoded as is.
     """
 

@@ -1,7 +1,7 @@
 """Issuing payment instructions for an order: SPEI to the order's CLABE, or a CoDi request.
 
 Asking again for the same order and method returns the live instructions unchanged, so a
-customer who reloads the page never sees a second CLABE or reference.
+customer who reloads the page never gets a second CLABE or reference.
 
 A CoDi provider is called before the order's row is locked, from an unlocked read of the
 order: a slow provider must not hold up the deposits and expiry jobs that lock the order.

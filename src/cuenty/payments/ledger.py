@@ -125,9 +125,9 @@ async def credit_many(
     or person matched meanwhile is skipped (`skipped`), never credited twice. Orders are locked
     next; two transfers for one order in the batch see each other's credit.
     """
-    asked = list(matches)
-    claimed = await _claim(session, [match.transfer.id for match in asked])
-    matches = [match for match in asked if match.transfer.id in claimed]
+    requested = list(matches)
+    claimed = await _claim(session, [match.transfer.id for match in requested])
+    matches = [match for match in requested if match.transfer.id in claimed]
     order_ids = [match.order_id for match in matches]
     balances = await _balances(session, order_ids)
     results: dict[uuid.UUID, Credit] = {}
@@ -161,7 +161,7 @@ async def credit_many(
         )
     if completed:
         await orders.confirm_payments(session, completed, actor, reason=PAID_REASON)
-    return [results.get(match.transfer.id, SKIPPED) for match in asked]
+    return [results.get(match.transfer.id, SKIPPED) for match in requested]
 
 
 def _credit_row(
@@ -171,6 +171,7 @@ def _credit_row(
     applied = min(transfer.amount, balance.due)
     excess = transfer.amount - applied
     request = balance.requests[0] if balance.requests else None
+
     row = Reconciliation(
         id=uuid.uuid4(),
         transfer_id=transfer.id,
@@ -187,6 +188,7 @@ def _credit_row(
     session.add(row)
     transfer.state = TransferState.MATCHED.value
     transfer.review_reason = None
+
     if excess > ZERO:
         session.add(
             CustomerCredit(
@@ -196,6 +198,7 @@ def _credit_row(
                 amount=excess,
             )
         )
+
     balance.credited += applied
     _apply_to_requests(balance, applied, now)
     return row
@@ -223,7 +226,7 @@ async def _claim(session: AsyncSession, transfer_ids: Sequence[uuid.UUID]) -> se
     """Mark the transfers matched if they still wait; return the ids this transaction took."""
     if not transfer_ids:
         return set()
-    taken = await session.scalars(
+    claimed_ids = await session.scalars(
         update(ReceivedTransfer)
         .where(
             ReceivedTransfer.id.in_(transfer_ids),
@@ -233,7 +236,7 @@ async def _claim(session: AsyncSession, transfer_ids: Sequence[uuid.UUID]) -> se
         .returning(ReceivedTransfer.id)
         .execution_options(synchronize_session=False)
     )
-    return set(taken.all())
+    return set(claimed_ids.all())
 
 
 async def _balances(

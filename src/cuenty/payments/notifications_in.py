@@ -1,6 +1,6 @@
 """Routes that receive deposits from the outside: bank notifications and STP's abonos.
 
-Nothing is stored before the sender is authenticated; a refused request leaves one security
+Nothing is stored before the sender is authenticated. A rejected request leaves one security
 log line and nothing else.
 """
 
@@ -121,12 +121,14 @@ async def stp_notification(request: Request, session: DbSession) -> dict[str, An
     if known is not None:
         # A retry: repeat the first response, whatever the settings or the order are now.
         return _stp_response(known)
-    refusal = await _stp_refusal(session, settings, incoming)
-    if refusal is not None:
+    return_cause = await _stp_return_cause(session, settings, incoming)
+    if return_cause is not None:
         # Kept as returned with its cause, so a retry gets the same response.
-        await store(session, replace(incoming, returned=True, return_cause=refusal), now)
-        security_log.info("stp deposit returned", cause=refusal, provider_id=incoming.provider_id)
-        return {"mensaje": "devolver", "id": refusal}
+        await store(session, replace(incoming, returned=True, return_cause=return_cause), now)
+        security_log.info(
+            "stp deposit returned", cause=return_cause, provider_id=incoming.provider_id
+        )
+        return {"mensaje": "devolver", "id": return_cause}
     stored = await receive(
         session, incoming, tolerance=settings.amount_tolerance, now=now, match=True
     )
@@ -134,7 +136,7 @@ async def stp_notification(request: Request, session: DbSession) -> dict[str, An
 
 
 def _stp_response(transfer: ReceivedTransfer) -> dict[str, Any]:
-    """Return the response STP got for a stored deposit: a refused one is refused again.
+    """Return the response STP got for a stored deposit: a returned one is returned again.
 
     A deposit returned some other way (a statement reversal, an STP list entry in state D)
     has no cause of ours to repeat, so its receipt is confirmed.
@@ -224,11 +226,11 @@ def _authenticate_bank(
             signatures.verify_payload(secret, document.get("payload"), document["signature"])
         else:
             raise signatures.SignatureRejected("no signature")
-    except signatures.SignatureRejected as refusal:
+    except signatures.SignatureRejected as rejection:
         security_log.warning(
-            "bank notification refused",
+            "bank notification rejected",
             bank_code=bank_code[:20] or None,
-            reason=str(refusal),
+            reason=str(rejection),
             ip=client_ip(request, request.app.state.settings.trusted_proxies),
         )
         raise BadSignatureError() from None
@@ -253,11 +255,11 @@ def _authenticate_stp(request: Request, settings: PaymentSettings) -> None:
         "ip_or_mtls": by_address or by_certificate,
     }[settings.stp_auth]
     if not allowed:
-        security_log.warning("stp notification refused", ip=address, mode=settings.stp_auth)
+        security_log.warning("stp notification rejected", ip=address, mode=settings.stp_auth)
         raise SourceNotAllowedError()
 
 
-async def _stp_refusal(
+async def _stp_return_cause(
     session: AsyncSession, settings: PaymentSettings, incoming: IncomingTransfer
 ) -> int | None:
     """Return STP's return cause when the settings send this deposit back, else None."""

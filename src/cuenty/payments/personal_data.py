@@ -2,7 +2,7 @@
 
 Payment instructions, received transfers and customer credit are accounting records that the
 Código Fiscal de la Federación (art. 30) requires keeping for five years, so a cancellation
-blocks them and nothing is deleted. A transfer holds the payer's name, account and RFC as
+blocks them and nothing is deleted. A transfer contains the payer's name, account and RFC as
 the bank reported them. The payer may be a third party, so the export of the customer whose
 order a transfer paid lists its amount, dates, keys and state, and none of the payer's data.
 """

@@ -308,7 +308,7 @@ async def run_batches(
     """Match every transfer still waiting, committing after each batch of BATCH_SIZE.
 
     A long run never holds one huge transaction, and a crash keeps the batches already done.
-    One run at a time: while another holds the lock, this returns an empty report.
+    One run at a time: while another run has the lock, this returns an empty report.
     """
     report = RunReport()
     lease = await locks.acquire(factory, RUN_LOCK, owner=f"run-{uuid.uuid4()}", ttl=RUN_LEASE)
@@ -452,7 +452,7 @@ async def manual_match(
 
 @dataclass(frozen=True)
 class AuditContext:
-    """Where a manual change came from, for the audit row."""
+    """Origin of a manual change (address and request id), for the audit row."""
 
     ip_address: str | None
     request_id: str | None

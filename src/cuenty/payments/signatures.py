@@ -1,9 +1,9 @@
 """HMAC-SHA256 signatures of bank notifications.
 
 The header form is `X-Cuenty-Signature: t=<unix seconds>,v1=<hex>` over `"{t}.{raw body}"`,
-accepted within a tolerance of the receiver's clock; several `v1` values may be sent while a
+accepted within a tolerance of the receiver's clock. Several `v1` values may be sent while a
 secret is rotated. The older form puts `signature` in the body, computed over the RFC 8785
-canonical JSON of `payload`; it has no timestamp, so only the natural key of the transaction
+canonical JSON of `payload`. It has no timestamp, so only the natural key of the transaction
 protects it against replay.
 """
 
@@ -48,14 +48,14 @@ def verify_header(
 
 
 def verify_payload(secret: str, payload: Any, signature: str) -> None:
-    given = signature.strip().removeprefix("sha256=").lower()
-    if not _HEX_DIGEST.fullmatch(given):
+    received = signature.strip().removeprefix("sha256=").lower()
+    if not _HEX_DIGEST.fullmatch(received):
         raise SignatureRejected("malformed body signature")
     try:
         canonical = rfc8785.dumps(payload)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as error:
         raise SignatureRejected("payload cannot be canonicalized") from error
-    if not hmac.compare_digest(_digest(secret, canonical), given):
+    if not hmac.compare_digest(_digest(secret, canonical), received):
         raise SignatureRejected("signature mismatch")
 
 

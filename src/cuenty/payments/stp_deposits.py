@@ -81,7 +81,10 @@ def from_notification(fields: Mapping[str, Any], received_at: datetime) -> Incom
 
 
 def from_list(document: Any, received_at: datetime) -> list[IncomingTransfer]:
-    """The deposits of a "consulta de órdenes recibidas" answer: `{"resultado": {"lst": []}}`."""
+    """Return the deposits of a "consulta de órdenes recibidas" response.
+
+    The response is `{"resultado": {"lst": [...]}}`.
+    """
     entries = document.get("resultado", {}).get("lst") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise ValueError("not an STP list of received orders")
