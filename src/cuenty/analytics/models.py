@@ -102,6 +102,16 @@ class AnalyticsSession(Base):
     events: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class IdentityLink(Base):
+    """An anonymous visitor who later signed in: their earlier visits count as that user's."""
+
+    __tablename__ = "analytics_identity_links"
+
+    anonymous_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    linked_at: Mapped[datetime] = created_at_column()
+
+
 class UserBehavior(Base):
     """Per-user aggregates, updated as each event is stored."""
 

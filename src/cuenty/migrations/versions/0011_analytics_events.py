@@ -1,4 +1,4 @@
-"""Analytics events, browser sessions and per-user behaviour aggregates.
+"""Analytics events, browser sessions, visitor-to-user links and per-user aggregates.
 
 Revision ID: 0011
 Revises: 0010
@@ -75,6 +75,16 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_analytics_sessions_user_id"), "analytics_sessions", ["user_id"])
     op.create_table(
+        "analytics_identity_links",
+        sa.Column("anonymous_id", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("linked_at", _utc(), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("anonymous_id", name=op.f("pk_analytics_identity_links")),
+    )
+    op.create_index(
+        op.f("ix_analytics_identity_links_user_id"), "analytics_identity_links", ["user_id"]
+    )
+    op.create_table(
         "user_behavior",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("sessions", sa.Integer(), nullable=False),
@@ -91,6 +101,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("user_behavior")
+    op.drop_index(
+        op.f("ix_analytics_identity_links_user_id"), table_name="analytics_identity_links"
+    )
+    op.drop_table("analytics_identity_links")
     op.drop_index(op.f("ix_analytics_sessions_user_id"), table_name="analytics_sessions")
     op.drop_table("analytics_sessions")
     op.drop_index(op.f("ix_analytics_events_anonymous_id"), table_name="analytics_events")

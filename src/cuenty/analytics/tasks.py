@@ -1,0 +1,2 @@
+"""Jobs of analytics; each part declares its own next to its code and is imported here, the
+one module the job runner looks for in this package."""
