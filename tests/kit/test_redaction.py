@@ -125,6 +125,11 @@ def test_password_in_query_string_is_masked() -> None:
     )
 
 
+def test_prefixed_secret_in_query_string_is_masked() -> None:
+    url = "https://example.test/mp/collect?measurement_id=G-1&api_secret=s3cr3tV4lue"
+    assert redact_text(url) == "https://example.test/mp/collect?measurement_id=G-1&api_secret=***"
+
+
 def test_amounts_dates_and_order_numbers_are_kept() -> None:
     text = "pedido CTY-20261204-A1B2C3 por $1,299.00 el 2026-12-04, referencia 1234567"
     assert redact_text(text) == text

@@ -56,8 +56,8 @@ SECRET_KEYS = frozenset(
 
 _URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@/\s]+(?P<tail>@)", re.I)
 _QUERY_SECRET = re.compile(
-    r"(?P<head>\b(?:password|passwd|pwd|secret|token|access_token|refresh_token|api_key|apikey"
-    r"|otp|code)=)[^&\s\"']+",
+    r"(?P<head>\b(?:(?:[a-z0-9]+_)*(?:password|passwd|pwd|secret|token|api_key|apikey|otp)"
+    r"|code)=)[^&\s\"']+",
     re.I,
 )
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
