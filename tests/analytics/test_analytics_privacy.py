@@ -30,7 +30,9 @@ async def two_visitors(client: httpx.AsyncClient, app: FastAPI) -> tuple[object,
     """Ana (anonymous visit, then signed in) and Luis each send events; Ana has a payment."""
     await officer(client, app)
     await client.post(
-        EVENTS, json=page_view(anonymousId="ana-visitor", sessionId="s-anon"), headers=browser_headers()
+        EVENTS,
+        json=page_view(anonymousId="ana-visitor", sessionId="s-anon"),
+        headers=browser_headers(),
     )
     ana_id, ana = await consenting_customer(client, "ana@example.com")
     luis_id, luis = await consenting_customer(client, "luis@example.com")

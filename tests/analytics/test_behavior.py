@@ -61,7 +61,11 @@ async def test_late_event_extends_its_session(
     await officer(client, app)
     ana_id, ana = await consenting_customer(client)
     start = datetime.now(UTC) - timedelta(hours=2)
-    await client.post(BATCH, json={"events": [at(start, 100, sessionId="s1"), at(start, 130, sessionId="s1")]}, headers=ana)
+    await client.post(
+        BATCH,
+        json={"events": [at(start, 100, sessionId="s1"), at(start, 130, sessionId="s1")]},
+        headers=ana,
+    )
     await client.post(EVENTS, json=at(start, 0, sessionId="s1"), headers=ana)
     behavior = await behavior_of(app, ana_id)
     assert behavior is not None
@@ -78,7 +82,9 @@ async def test_anonymous_session_joins_the_user_who_signs_in(
     visit = at(start, 0, sessionId="s1", anonymousId="visitor-1")
     await client.post(EVENTS, json=visit, headers=browser_headers())
     ana_id, ana = await consenting_customer(client)
-    await client.post(EVENTS, json=at(start, 300, sessionId="s1", anonymousId="visitor-1"), headers=ana)
+    await client.post(
+        EVENTS, json=at(start, 300, sessionId="s1", anonymousId="visitor-1"), headers=ana
+    )
     async with app.state.session_factory() as session:
         link = await session.get(IdentityLink, "visitor-1")
         row = await session.get(AnalyticsSession, "s1")
@@ -117,7 +123,7 @@ async def test_revoked_consent_drops_events_and_links(
     client: httpx.AsyncClient, app: FastAPI, analytics: AnalyticsSettings, database: TestDatabase
 ) -> None:
     await officer(client, app)
-    ana_id, ana = await consenting_customer(client)
+    _ana_id, ana = await consenting_customer(client)
     await client.post(EVENTS, json=page_view(anonymousId="v1"), headers=ana)
     revoked = await client.post(
         "/v1/compliance/consent/revoke", json={"consentType": "analytics"}, headers=ana

@@ -185,8 +185,9 @@ async def test_publishable_key_has_its_own_rate_limit(
         ingest_rate_limit="2/minute",
     )
     statuses = [
-        (await client.post(EVENTS, json=page_view(anonymousId="a"), headers=browser_headers()))
-        .status_code
+        (
+            await client.post(EVENTS, json=page_view(anonymousId="a"), headers=browser_headers())
+        ).status_code
         for _ in range(3)
     ]
     assert statuses == [202, 202, 429]

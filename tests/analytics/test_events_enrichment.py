@@ -68,7 +68,13 @@ def test_unclassifiable_agent_is_unknown(agent: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("postal_code", "state"),
-    [("44100", "MX-JAL"), ("06600", "MX-CMX"), ("00100", "unknown"), ("12", "unknown"), (None, "unknown")],
+    [
+        ("44100", "MX-JAL"),
+        ("06600", "MX-CMX"),
+        ("00100", "unknown"),
+        ("12", "unknown"),
+        (None, "unknown"),
+    ],
 )
 def test_state_from_postal_code(postal_code: str | None, state: str) -> None:
     assert state_code_for(postal_code) == state

@@ -41,7 +41,9 @@ async def clean_job_queue(database: TestDatabase) -> AsyncIterator[None]:
 @pytest.fixture
 async def catalog(app: FastAPI) -> Catalog:
     app.state.payment_settings = PaymentSettings(
-        clabe_prefix=PREFIX, stp_allowed_ips=["127.0.0.1"], bank_webhook_secrets={"BBVA": BANK_SECRET}
+        clabe_prefix=PREFIX,
+        stp_allowed_ips=["127.0.0.1"],
+        bank_webhook_secrets={"BBVA": BANK_SECRET},
     )
     return await seed_catalog(app)
 

@@ -124,7 +124,8 @@ async def _lock_behavior(session: AsyncSession, user_ids: list[uuid.UUID]) -> No
         return
     insert = await conflict_insert(session, UserBehavior)
     statement = insert.on_conflict_do_update(
-        index_elements=["user_id"], set_={"sessions": insert.excluded.sessions + UserBehavior.sessions}
+        index_elements=["user_id"],
+        set_={"sessions": insert.excluded.sessions + UserBehavior.sessions},
     )
     zero = {"sessions": 0, "events": 0, "conversions": 0, "total_time_on_site_seconds": 0}
     for user_id in user_ids:

@@ -29,7 +29,9 @@ RESPONSES = problem_responses(401, 403, 422, 429)
     summary="Registrar un evento (token, llave de API con analytics:write o llave publicable)",
     responses=RESPONSES,
 )
-async def post_event(body: EventIn, request: Request, session: DbSession, caller: Sender) -> IngestOut:
+async def post_event(
+    body: EventIn, request: Request, session: DbSession, caller: Sender
+) -> IngestOut:
     return await _ingest(request, session, caller, [body], base_pointer="")
 
 
@@ -40,12 +42,19 @@ async def post_event(body: EventIn, request: Request, session: DbSession, caller
     summary="Registrar hasta 500 eventos; uno inválido rechaza el lote completo",
     responses=problem_responses(401, 403, 413, 422, 429),
 )
-async def post_batch(body: BatchIn, request: Request, session: DbSession, caller: Sender) -> IngestOut:
+async def post_batch(
+    body: BatchIn, request: Request, session: DbSession, caller: Sender
+) -> IngestOut:
     return await _ingest(request, session, caller, body.events, base_pointer="/events")
 
 
 async def _ingest(
-    request: Request, session: DbSession, caller: Caller, events: list[EventIn], *, base_pointer: str
+    request: Request,
+    session: DbSession,
+    caller: Caller,
+    events: list[EventIn],
+    *,
+    base_pointer: str,
 ) -> IngestOut:
     result = await ingest(
         session,
@@ -62,6 +71,10 @@ async def _ingest(
     if metrics is not None:
         metrics.count(
             Source.CLIENT.value,
-            {"accepted": result.accepted, "duplicate": result.duplicates, "dropped": result.dropped},
+            {
+                "accepted": result.accepted,
+                "duplicate": result.duplicates,
+                "dropped": result.dropped,
+            },
         )
     return result

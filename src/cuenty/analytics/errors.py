@@ -26,12 +26,10 @@ RULES = {
     "too_deep": N_("Objects and lists may nest at most {limit} levels deep."),
     "value_type": N_("Must be a string, number, true, false, null, an object or a list."),
     "personal_data_key": N_(
-        "The name looks like personal data ({kind}); events of type {event_type} may not "
-        "carry it."
+        "The name looks like personal data ({kind}); events of type {event_type} may not carry it."
     ),
     "personal_data_value": N_(
-        "The value looks like personal data ({kind}); events of type {event_type} may not "
-        "carry it."
+        "The value looks like personal data ({kind}); events of type {event_type} may not carry it."
     ),
 }
 

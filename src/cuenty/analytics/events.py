@@ -95,14 +95,18 @@ async def ingest(
             results.append(EventResult(index=index, event_id=event_id, status="duplicate"))
             continue
         seen.add(event_id)
-        row = _row(event, event_id, owner, states.get(owner, UNKNOWN_STATE) if owner else None, request)
+        row = _row(
+            event, event_id, owner, states.get(owner, UNKNOWN_STATE) if owner else None, request
+        )
         rows.append(row)
         stored[event_id] = _stored(row)
         results.append(EventResult(index=index, event_id=event_id, status="accepted"))
 
     inserted = await insert_events(session, rows)
     results = [_mark_duplicate(result, inserted) for result in results]
-    await behavior.record(session, [stored[event_id] for event_id in stored if event_id in inserted])
+    await behavior.record(
+        session, [stored[event_id] for event_id in stored if event_id in inserted]
+    )
     await behavior.link_identities(
         session,
         [
@@ -147,7 +151,9 @@ def _broken_rules(
         pointer = f"{request.base_pointer}/{index}" if request.base_pointer else ""
         if event.timestamp is not None and event.timestamp < oldest:
             errors.append(
-                rule_error("timestamp_too_old", f"{pointer}/timestamp", hours=settings.late_event_hours)
+                rule_error(
+                    "timestamp_too_old", f"{pointer}/timestamp", hours=settings.late_event_hours
+                )
             )
         if event.timestamp is not None and event.timestamp > newest:
             errors.append(

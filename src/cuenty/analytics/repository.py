@@ -25,9 +25,7 @@ async def conflict_insert(session: AsyncSession, model: type[Any]) -> Any:
     return sqlite.insert(model)
 
 
-async def insert_events(
-    session: AsyncSession, rows: Sequence[dict[str, Any]]
-) -> set[uuid.UUID]:
+async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert the rows whose `event_id` is new; return the ids that were inserted.
 
     An id already stored, even by a transaction committing at the same moment, is skipped by

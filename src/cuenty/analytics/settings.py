@@ -27,7 +27,7 @@ class AnalyticsSettings(BaseSettings):
 
     ingest_keys: Annotated[dict[str, list[str]], NoDecode] = Field(
         default_factory=dict,
-        description='JSON object of publishable key to its allowed origins, for example '
+        description="JSON object of publishable key to its allowed origins, for example "
         '{"pk_web_4f9c2a7d1e8b": ["https://cuenty.mx", "https://www.cuenty.mx"]}.',
     )
     ingest_rate_limit: str = Field(
