@@ -37,6 +37,8 @@ async def record_platform_event(context: jobs.JobContext, payload: dict[str, Any
             error=repr(error),
         )
         return
+    # NOTE: neither the embedded runner nor `cuenty worker` puts a metrics registry in the
+    # job resources yet, so platform rows are counted only where a caller provides one.
     metrics = ingest_metrics(context.resources) if context.resources is not None else None
     if metrics is not None and outcome != "ignored":
         metrics.count(Source.PLATFORM.value, {outcome: 1})
