@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.analytics.models import AnalyticsSession, IdentityLink, UserBehavior
@@ -81,7 +81,13 @@ async def record(session: AsyncSession, events: Sequence[StoredEvent]) -> None:
     for event in events:
         if event.user_id:
             _count_event(deltas[event.user_id], event)
-    for session_id in sorted(batches):
+    anonymous = {
+        session_id: batch
+        for session_id, batch in batches.items()
+        if batch.user_id is None and session_id not in owners
+    }
+    await _upsert_anonymous_sessions(session, anonymous)
+    for session_id in sorted(set(batches) - set(anonymous)):
         await _record_session(session, session_id, batches[session_id], deltas)
     await _apply(session, deltas)
 
@@ -131,6 +137,47 @@ async def _lock_behavior(session: AsyncSession, user_ids: list[uuid.UUID]) -> No
     for user_id in user_ids:
         # One statement per row keeps the lock order; a multi-row INSERT does not promise it.
         await session.execute(statement, [{"user_id": user_id, **zero}])
+
+
+async def _upsert_anonymous_sessions(
+    session: AsyncSession, batches: dict[str, _SessionBatch]
+) -> None:
+    """Create or stretch sessions that belong to no user, with one statement for all.
+
+    NOTE: a session that another transaction gives an owner between the owner lookup and this
+    statement is stretched without adding the difference to that user's time on site.
+    """
+    if not batches:
+        return
+    rows = [
+        {
+            "session_id": session_id,
+            "user_id": None,
+            "anonymous_id": batch.anonymous_id,
+            "started_at": batch.first,
+            "last_event_at": batch.last,
+            "events": len(batch.events),
+        }
+        for session_id, batch in sorted(batches.items())
+    ]
+    connection = await session.connection()
+    earliest, latest = (
+        (func.least, func.greatest)
+        if connection.dialect.name == "postgresql"
+        else (func.min, func.max)
+    )
+    insert = await conflict_insert(session, AnalyticsSession)
+    current = AnalyticsSession.__table__.c
+    statement = insert.values(rows).on_conflict_do_update(
+        index_elements=["session_id"],
+        set_={
+            "started_at": earliest(current.started_at, insert.excluded.started_at),
+            "last_event_at": latest(current.last_event_at, insert.excluded.last_event_at),
+            "events": current.events + insert.excluded.events,
+            "anonymous_id": func.coalesce(current.anonymous_id, insert.excluded.anonymous_id),
+        },
+    )
+    await session.execute(statement)
 
 
 async def _record_session(
