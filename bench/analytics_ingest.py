@@ -1,7 +1,9 @@
-"""Analytics event ingestion rate on PostgreSQL through a real uvicorn, single events and
-batches of 500, beside a ceiling measured in the same run: a bare FastAPI endpoint that
-parses the same JSON and writes it to analytics_events with one INSERT per request (a
-multi-row INSERT for a batch), without validation, enrichment, sessions or auth.
+"""Analytics event ingestion rate on PostgreSQL through a real uvicorn, for single events and
+batches of 500.
+
+The ceiling is measured in the same run. It is a bare FastAPI endpoint that parses the same
+JSON and writes it to analytics_events with one INSERT per request (a multi-row INSERT for a
+batch), without validation, enrichment, sessions or auth.
 
 CUENTY runs only the analytics service, with the rate limiter off, and receives anonymous
 page views with a publishable key, as browsers send them.
@@ -109,7 +111,7 @@ async def post_all(base: str, bodies: list[tuple[str, object]], concurrency: int
                 path, body = queue.pop()
                 response = await client.post(path, json=body)
                 if response.status_code != 202:
-                    raise RuntimeError(f"{path} answered {response.status_code}: {response.text}")
+                    raise RuntimeError(f"{path} returned {response.status_code}: {response.text}")
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))

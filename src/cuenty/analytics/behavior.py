@@ -2,7 +2,7 @@
 
 `user_behavior` rows are locked first, in user id order, then sessions in session id order,
 so concurrent ingestion on PostgreSQL neither loses an increment nor deadlocks on the usual
-paths. A session's time on site is its last event time minus its first; when a late event
+paths. A session's time on site is its last event time minus its first. When a late event
 moves either end, only the difference is added to the user's total.
 """
 
@@ -24,7 +24,7 @@ from cuenty.kit.db import UTCDateTime
 
 @dataclass(frozen=True)
 class StoredEvent:
-    """What the aggregates need of an event that was just inserted."""
+    """Fields of a newly inserted event that the aggregates read."""
 
     occurred_at: datetime
     user_id: uuid.UUID | None = None

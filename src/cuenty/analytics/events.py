@@ -3,7 +3,7 @@ enrichment (device, state, Mexico City date) and storage once per `eventId`.
 
 A request is all or nothing: one invalid event rejects the whole batch with a 422 that
 points at every broken rule, and nothing is stored. Duplicates and events dropped for lack of
-consent are not errors; the answer counts them.
+consent are not errors, and the response counts them.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from cuenty.compliance import consents
 from cuenty.kit.clock import business_date
 from cuenty.kit.validation import FieldError
 
-# A 422 lists at most this many broken rules, so a bad batch of 500 gets a readable answer.
+# A 422 lists at most this many broken rules, so a bad batch of 500 gets a readable response.
 MAX_REPORTED_ERRORS = 100
 ANALYTICS_PURPOSE = "analytics"
 
