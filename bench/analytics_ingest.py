@@ -104,7 +104,9 @@ async def post_all(base: str, bodies: list[tuple[str, object]], concurrency: int
     headers = {"X-Ingest-Key": KEY, "Origin": ORIGIN, "User-Agent": USER_AGENT}
     queue = list(reversed(bodies))
     limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, limits=limits, timeout=60
+    ) as client:
 
         async def worker() -> None:
             while queue:
