@@ -138,6 +138,12 @@ def _start_identity(app: FastAPI, settings: Settings) -> None:
         RateLimiter(settings.redis_url) if settings.rate_limit_enabled else None
     )
     app.state.rate_limit_resolver = rate_limit_resolver(app.state)
+    if _mounts(app, "analytics"):
+        from cuenty.analytics.ingest_keys import with_ingest_key_buckets
+
+        app.state.rate_limit_resolver = with_ingest_key_buckets(
+            app.state.rate_limit_resolver, app.state
+        )
     app.state.code_delivery = code_delivery(settings)
 
 
@@ -173,6 +179,12 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) -> N
                 "Retry-After",
             ],
         )
+    if _mounts(app, "analytics"):
+        # Imported here so a process without the analytics service never loads its code.
+        from cuenty.analytics.ingest_keys import IngestCorsMiddleware
+        from cuenty.analytics.settings import analytics_settings
+
+        app.add_middleware(IngestCorsMiddleware, settings=lambda: analytics_settings(app.state))
     app.add_middleware(
         RateLimitMiddleware,
         limiter=lambda: getattr(app.state, "rate_limiter", None),
@@ -180,6 +192,10 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) -> N
         default_locale=settings.default_locale,
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
+
+
+def _mounts(app: FastAPI, service_name: str) -> bool:
+    return any(service.name == service_name for service in app.state.services)
 
 
 def _mount_service(app: FastAPI, service: Service) -> None:
