@@ -74,6 +74,10 @@ SERVICES: dict[str, Service] = {
             3005,
             ("/v1/analytics",),
             "Eventos, tablero por estado y predicciones",
+            routers=(
+                "cuenty.analytics.rollups.endpoints:router",
+                "cuenty.analytics.rollups.alert_endpoints:router",
+            ),
         ),
         Service(
             "chatwoot",
