@@ -58,7 +58,7 @@ def window_interval(history: Sequence[float], window_days: int, *, mean: bool = 
         nsimulations=window_days,
         repetitions=SIMULATIONS,
         anchor="end",
-        random_state=SIMULATION_SEED,
+        rng=np.random.default_rng(SIMULATION_SEED),
     )
     paths = np.asarray(paths).reshape(window_days, SIMULATIONS)
     totals = paths.mean(axis=0) if mean else paths.sum(axis=0)
