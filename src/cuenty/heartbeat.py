@@ -76,6 +76,9 @@ async def record_heartbeat(
             row.checks = summary
             row.version = __version__
             row.last_seen_at = moment
+        # Written before the clean-up, which would otherwise delete a row that was last
+        # seen over a day ago (a process paused that long) before its update.
+        await session.flush()
         await session.execute(
             delete(ServiceHeartbeat).where(
                 ServiceHeartbeat.last_seen_at < moment - HEARTBEAT_RETENTION

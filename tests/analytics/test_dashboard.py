@@ -167,9 +167,7 @@ async def test_dashboard_fresh_after_refresh(
     assert after["asOf"].startswith(outcome.started_at.strftime("%Y-%m-%dT%H:%M:%S"))
 
 
-async def test_dashboard_default_range_is_30_days(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_dashboard_default_range_is_30_days(client: httpx.AsyncClient, app: FastAPI) -> None:
     body = (
         await client.get("/v1/analytics/dashboard", headers=await _operations(client, app))
     ).json()

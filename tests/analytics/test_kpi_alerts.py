@@ -126,7 +126,9 @@ async def test_forecast_flags_outlier(engine: AsyncEngine) -> None:
     assert evaluations[0].value is not None and evaluations[0].value > evaluations[0].upper
 
 
-async def test_firing_notifies_staff(engine: AsyncEngine, client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_firing_notifies_staff(
+    engine: AsyncEngine, client: httpx.AsyncClient, app: FastAPI
+) -> None:
     ops_id, _ = await staff(client, app, "ops@example.com", role="operations")
     await _rule(engine)
     await store(engine, event("payment", NOW - timedelta(hours=2), amount="150.00"))
@@ -176,8 +178,13 @@ async def _ops(client: httpx.AsyncClient, app: FastAPI) -> dict[str, str]:
     return headers
 
 
-RULE = {"name": "Pocos pagos", "metric": "payments", "comparison": "lt", "threshold": 5,
-        "windowHours": 24}
+RULE = {
+    "name": "Pocos pagos",
+    "metric": "payments",
+    "comparison": "lt",
+    "threshold": 5,
+    "windowHours": 24,
+}
 
 
 async def test_rule_crud(client: httpx.AsyncClient, app: FastAPI) -> None:

@@ -1,3 +1,4 @@
 """Jobs of analytics; each part declares its own next to its code and is imported here, the
 one module the job runner looks for in this package."""
+
 from cuenty.analytics.rollups import tasks as rollup_tasks  # noqa: F401

@@ -180,9 +180,7 @@ async def kpi_alert_fired(
 ) -> int:
     """Tell each recipient the analytics package resolved that a KPI rule fired."""
     forecast = data["comparison"] == "outside_forecast"
-    bound = (
-        f"{data['lowerBound']} - {data['upperBound']}" if forecast else str(data["threshold"])
-    )
+    bound = f"{data['lowerBound']} - {data['upperBound']}" if forecast else str(data["threshold"])
     context = {
         "firingId": data["firingId"],
         "ruleName": data["ruleName"],

@@ -122,9 +122,7 @@ async def list_firings(
     rule_id: Annotated[uuid.UUID | None, Query(alias="ruleId")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_FIRINGS)] = 50,
 ) -> list[KpiFiringOut]:
-    query = select(KpiAlertFiring).order_by(
-        KpiAlertFiring.fired_at.desc(), KpiAlertFiring.id
-    )
+    query = select(KpiAlertFiring).order_by(KpiAlertFiring.fired_at.desc(), KpiAlertFiring.id)
     if rule_id is not None:
         query = query.where(KpiAlertFiring.rule_id == rule_id)
     firings = await session.scalars(query.limit(limit))

@@ -107,7 +107,9 @@ async def _against_threshold(
             select(*_sums(table)).where(table.c.hour_start >= start, table.c.hour_start <= end_hour)
         )
     ).one()
-    value = metric_value(rule.metric, dict(zip((*COUNT_COLUMNS, "revenue_cents"), sums, strict=True)))
+    value = metric_value(
+        rule.metric, dict(zip((*COUNT_COLUMNS, "revenue_cents"), sums, strict=True))
+    )
     threshold = rule.threshold
     if value is None or threshold is None:
         return Evaluation("no_data", value, start, now, threshold, reason="no visits in window")
@@ -115,9 +117,7 @@ async def _against_threshold(
     return Evaluation("fired" if fired else "ok", value, start, now, threshold)
 
 
-async def _against_forecast(
-    session: AsyncSession, rule: KpiAlertRule, now: datetime
-) -> Evaluation:
+async def _against_forecast(session: AsyncSession, rule: KpiAlertRule, now: datetime) -> Evaluation:
     window_days = rule.window_hours // 24
     last_day = business_date(now) - timedelta(days=1)
     first_day = last_day - timedelta(days=window_days - 1)

@@ -141,8 +141,7 @@ async def funnel_summary(session: AsyncSession, start: date, end: date) -> dict[
                 seconds[step].append(value)
     counts = [visits, *(len(seconds[step]) for step in funnel.STEPS)]
     medians = [
-        float(statistics.median(seconds[step])) if seconds[step] else None
-        for step in funnel.STEPS
+        float(statistics.median(seconds[step])) if seconds[step] else None for step in funnel.STEPS
     ]
     return funnel_figures(counts, medians)
 
@@ -163,9 +162,7 @@ def funnel_figures(counts: list[int], medians: list[float | None]) -> dict[str, 
     }
 
 
-async def revenue_by_service(
-    session: AsyncSession, start: date, end: date
-) -> list[dict[str, Any]]:
+async def revenue_by_service(session: AsyncSession, start: date, end: date) -> list[dict[str, Any]]:
     table = relations.revenue_by_service
     result = await session.execute(
         select(

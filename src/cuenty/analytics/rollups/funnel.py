@@ -103,9 +103,7 @@ async def affected_since(session: AsyncSession, since: datetime) -> AffectedPeop
     linked_user = select(IdentityLink.user_id).where(
         IdentityLink.anonymous_id == AnalyticsEvent.anonymous_id
     )
-    recent = and_(
-        AnalyticsEvent.received_at >= since, AnalyticsEvent.event_type.in_(FUNNEL_TYPES)
-    )
+    recent = and_(AnalyticsEvent.received_at >= since, AnalyticsEvent.event_type.in_(FUNNEL_TYPES))
     user_ids = set(
         await session.scalars(
             select(AnalyticsEvent.user_id).where(recent, AnalyticsEvent.user_id.is_not(None))
@@ -200,9 +198,8 @@ def _user_visit_queries(user_ids: Sequence[uuid.UUID] | None) -> list[Select[Any
         AnalyticsEvent.source == Source.CLIENT.value,
         AnalyticsEvent.event_type == EventType.PAGE_VIEW.value,
     )
-    own = (
-        select(AnalyticsEvent.user_id, AnalyticsEvent.occurred_at.label("first"))
-        .where(visits, AnalyticsEvent.user_id.is_not(None))
+    own = select(AnalyticsEvent.user_id, AnalyticsEvent.occurred_at.label("first")).where(
+        visits, AnalyticsEvent.user_id.is_not(None)
     )
     linked = (
         select(IdentityLink.user_id, AnalyticsEvent.occurred_at.label("first"))
@@ -227,9 +224,7 @@ async def _anonymous_journeys(
     linked = select(IdentityLink.anonymous_id).where(
         IdentityLink.anonymous_id == AnalyticsEvent.anonymous_id
     )
-    query = select(
-        AnalyticsEvent.anonymous_id, AnalyticsEvent.occurred_at.label("first")
-    ).where(
+    query = select(AnalyticsEvent.anonymous_id, AnalyticsEvent.occurred_at.label("first")).where(
         AnalyticsEvent.source == Source.CLIENT.value,
         AnalyticsEvent.event_type == EventType.PAGE_VIEW.value,
         AnalyticsEvent.user_id.is_(None),

@@ -146,7 +146,7 @@ async def _insert_select(
     session: AsyncSession, name: str, select_sql: str, params: dict[str, Any]
 ) -> int:
     columns = ", ".join(column.name for column in relations.ROLLUP_METADATA.tables[name].columns)
-    statement = text(f"INSERT INTO {name} ({columns}) {select_sql}")  # noqa: S608 - fixed SQL
+    statement = text(f"INSERT INTO {name} ({columns}) {select_sql}")
     if params:
         statement = statement.bindparams(_days_param())
     result = await session.execute(statement, params)

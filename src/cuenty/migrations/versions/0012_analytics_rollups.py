@@ -299,9 +299,7 @@ def _create_tables() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kpi_alert_firings")),
     )
-    op.create_index(
-        "ix_kpi_alert_firings_rule_fired", "kpi_alert_firings", ["rule_id", "fired_at"]
-    )
+    op.create_index("ix_kpi_alert_firings_rule_fired", "kpi_alert_firings", ["rule_id", "fired_at"])
     op.create_table(
         "service_health",
         sa.Column("service", sa.String(40), nullable=False),
