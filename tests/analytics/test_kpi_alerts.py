@@ -1,5 +1,5 @@
 """KPI alerts: a threshold fires once, the cooldown suppresses repeats, a forecast rule with
-little history says so, an outlier against the forecast fires, and staff are notified."""
+little history reports it, an outlier against the forecast fires, and staff are notified."""
 
 from __future__ import annotations
 

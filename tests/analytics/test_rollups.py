@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -102,7 +103,5 @@ async def test_postgres_summary_function(database: TestDatabase, engine: AsyncEn
     assert summary.total_visits == 1
 
 
-def _user(number: int) -> object:
-    import uuid
-
+def _user(number: int) -> uuid.UUID:
     return uuid.UUID(int=number)

@@ -1,7 +1,7 @@
 """KPI alerts: after each refresh, every active rule compares its metric over its window with
 a threshold or with the forecast's 95% interval. A rule that fires gets a firing record and
 an event that the notifications package turns into messages for the recipients; a rule that
-would fire again within its cooldown is suppressed and only its last evaluation says so.
+would fire again within its cooldown is suppressed, which only its last evaluation records.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ async def daily_history(session: AsyncSession, last_day: date) -> dict[date, dic
 
 
 def metric_value(metric: str, sums: dict[str, Any]) -> Decimal | None:
-    """The metric from summed counts: revenue in MXN, a count, or payments per visit."""
+    """Compute the metric from summed counts: revenue in MXN, a count, or payments per visit."""
     if metric == "revenue":
         return cents_to_money(sums["revenue_cents"])
     if metric == "conversion_rate":

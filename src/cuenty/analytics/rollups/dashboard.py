@@ -64,7 +64,7 @@ async def totals(session: AsyncSession, start: date, end: date) -> dict[str, Any
 
 
 async def top_states(session: AsyncSession, start: date, end: date) -> list[dict[str, Any]]:
-    """Every state with activity in the range, by net revenue; `unknown` is its own bucket."""
+    """Return every state with activity in the range by net revenue, `unknown` included."""
     metrics = relations.state_metrics
     days = relations.user_days
     result = await session.execute(
@@ -123,7 +123,7 @@ async def funnel_by_day(session: AsyncSession, start: date, end: date) -> list[d
 
 
 async def funnel_summary(session: AsyncSession, start: date, end: date) -> dict[str, Any]:
-    """The funnel of every journey that started in the range, with medians over all of it."""
+    """Compute the funnel of the journeys that started in the range, with medians over all."""
     in_range = FunnelJourney.cohort_date.between(start, end)
     visits = await session.scalar(select(func.count()).select_from(FunnelJourney).where(in_range))
     visits = visits or 0

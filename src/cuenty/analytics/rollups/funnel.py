@@ -4,7 +4,7 @@ A person is a user, whose visits include those of every anonymous id linked to t
 `analytics_identity_links`, or an anonymous visitor never linked, who can only visit. The
 journey starts at the person's first visit and is dated by its Mexico City day. Each later
 step is the earliest event of its type at or after the previous step and no later than the
-visit plus the conversion window (14 days by default); a step out of that order does not
+visit plus the conversion window (14 days by default). A step out of that order does not
 count, and neither do the steps after it.
 
 Journeys are stored in `analytics_funnel_journeys` and recomputed only for the people who
