@@ -43,6 +43,8 @@ async def freshness(session: AsyncSession, now: datetime, max_age: timedelta) ->
 
 
 async def totals(session: AsyncSession, start: date, end: date) -> dict[str, Any]:
+    # NOTE: the distinct-user counts read one row per user and active day in the range, so
+    # they grow with active users (about 250 ms for 650,000 user-days, docs/benchmarks.md).
     metrics = relations.state_metrics
     days = relations.user_days
     users = await session.scalar(
