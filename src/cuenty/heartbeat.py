@@ -25,6 +25,8 @@ from cuenty.kit.db import Base, UTCDateTime, transaction
 
 # Rows older than this are deleted: the instance stopped or was replaced long ago.
 HEARTBEAT_RETENTION = timedelta(days=1)
+# A beat is one readiness check (2 s timeout each) and one short write.
+STOP_TIMEOUT_SECONDS = 10.0
 
 log = structlog.get_logger(__name__)
 
@@ -86,28 +88,43 @@ async def record_heartbeat(
         )
 
 
-def start_heartbeat(state: Any, interval_seconds: float) -> asyncio.Task[None] | None:
-    """Start the task that reports this process every `interval_seconds` (0 turns it off)."""
+class Heartbeat:
+    """The task that reports this process; `stop()` lets a beat in progress finish, so no
+    write is cancelled halfway with its transaction open."""
+
+    def __init__(self, state: Any, interval_seconds: float) -> None:
+        self.stopping = asyncio.Event()
+        self.task = asyncio.create_task(
+            _beat_until_stopped(state, interval_seconds, self.stopping), name="service-heartbeat"
+        )
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        try:
+            await asyncio.wait_for(self.task, timeout=STOP_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.warning("heartbeat.stop_timed_out", timeout_seconds=STOP_TIMEOUT_SECONDS)
+
+
+def start_heartbeat(state: Any, interval_seconds: float) -> Heartbeat | None:
+    """Start reporting this process every `interval_seconds` (0 turns it off)."""
     if interval_seconds <= 0:
         return None
-    return asyncio.create_task(_beat_forever(state, interval_seconds), name="service-heartbeat")
+    return Heartbeat(state, interval_seconds)
 
 
-async def stop_heartbeat(task: asyncio.Task[None] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+async def stop_heartbeat(heartbeat: Heartbeat | None) -> None:
+    if heartbeat is not None:
+        await heartbeat.stop()
 
 
-async def _beat_forever(state: Any, interval_seconds: float) -> None:
+async def _beat_until_stopped(state: Any, interval_seconds: float, stopping: asyncio.Event) -> None:
     from cuenty.health import check_components
 
     services = [service.name for service in state.services]
     instance = instance_id()
     started_at = utc_now()
-    while True:
+    while not stopping.is_set():
         try:
             checks = await check_components(state)
             await record_heartbeat(
@@ -115,4 +132,5 @@ async def _beat_forever(state: Any, interval_seconds: float) -> None:
             )
         except Exception as error:  # the next beat retries; the process keeps serving
             log.warning("heartbeat.failed", instance=instance, error=str(error))
-        await asyncio.sleep(interval_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), timeout=interval_seconds)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cuenty.analytics.rollups import relations
 from cuenty.analytics.rollups.models import RollupRefresh
-from cuenty.heartbeat import record_heartbeat
+from cuenty.heartbeat import ServiceHeartbeat, record_heartbeat, start_heartbeat, stop_heartbeat
 from cuenty.kit.db import create_session_factory
 from tests.analytics.rollup_support import event, refresh, store
 from tests.conftest import TestDatabase
@@ -105,3 +107,19 @@ async def test_postgres_summary_function(database: TestDatabase, engine: AsyncEn
 
 def _user(number: int) -> uuid.UUID:
     return uuid.UUID(int=number)
+
+
+async def test_heartbeat_task_writes_row(app: FastAPI, engine: AsyncEngine) -> None:
+    heartbeat = start_heartbeat(app.state, 30)
+    assert heartbeat is not None
+    for _ in range(50):
+        async with engine.connect() as connection:
+            services = (await connection.execute(select(ServiceHeartbeat.service))).scalars()
+            found = set(services)
+        if found:
+            break
+        await asyncio.sleep(0.05)
+    await stop_heartbeat(heartbeat)
+
+    assert heartbeat.task.done()
+    assert "analytics" in found
