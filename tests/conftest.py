@@ -125,6 +125,8 @@ def make_settings(**overrides: object) -> Settings:
         "database_url": "sqlite+aiosqlite:///:memory:",
         "redis_url": None,
         "log_level": "WARNING",
+        # No background heartbeat writes that could hold a SQLite lock while a test runs.
+        "service_heartbeat_seconds": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -22,6 +22,7 @@ from cuenty import __version__
 from cuenty.business_metrics import BusinessMetrics
 from cuenty.config import Settings, get_settings
 from cuenty.health import build_health_router
+from cuenty.heartbeat import start_heartbeat, stop_heartbeat
 from cuenty.identity.access import RevocationStore
 from cuenty.identity.authentication import Authenticator, rate_limit_resolver
 from cuenty.identity.tokens import (
@@ -30,7 +31,7 @@ from cuenty.identity.tokens import (
     database_jwks_loader,
     url_jwks_loader,
 )
-from cuenty.kit.db import create_engine, create_session_factory
+from cuenty.kit.db import create_engine, create_read_only_engine, create_session_factory
 from cuenty.kit.errors import install_error_handlers
 from cuenty.kit.jobs.runtime import start_embedded_runner, stop_embedded_runner
 from cuenty.kit.logging import configure_logging
@@ -103,10 +104,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     )
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    _start_analytics_reads(app, settings)
     app.state.redis = _redis_client(settings)
     _start_identity(app, settings)
     app.state.metrics_registry.register(DatabasePoolCollector(engine))
     start_embedded_runner(app)
+    heartbeat = start_heartbeat(app.state, settings.service_heartbeat_seconds)
     log.info(
         "app.started",
         services=[service.name for service in app.state.services],
@@ -117,12 +120,27 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     try:
         yield {}
     finally:
+        await stop_heartbeat(heartbeat)
         await stop_embedded_runner(app)
         if app.state.redis is not None:
             await app.state.redis.aclose()
+        if app.state.analytics_engine is not engine:
+            await app.state.analytics_engine.dispose()
         if app.state.provided_engine is None:
             await engine.dispose()
         log.info("app.stopped")
+
+
+def _start_analytics_reads(app: FastAPI, settings: Settings) -> None:
+    """Point the dashboard's reads at CUENTY_ANALYTICS_DATABASE_URL, else at the main engine."""
+    app.state.analytics_engine = app.state.engine
+    app.state.analytics_session_factory = app.state.session_factory
+    if settings.analytics_database_url:
+        analytics_engine = create_read_only_engine(
+            settings.analytics_database_url, pool_size=settings.database_pool_size
+        )
+        app.state.analytics_engine = analytics_engine
+        app.state.analytics_session_factory = create_session_factory(analytics_engine)
 
 
 def _start_identity(app: FastAPI, settings: Settings) -> None:

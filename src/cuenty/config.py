@@ -87,7 +87,12 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Read-only copy (a streaming replica) for the analytics dashboard's reads; unset means the
+    # main database.
+    analytics_database_url: str | None = None
     redis_url: str | None = None
+    # Seconds between two `service_health` rows of this process; 0 writes none.
+    service_heartbeat_seconds: float = Field(default=30, ge=0, le=3600)
 
     secret_key: SecretStr | None = None
     encryption_key: SecretStr | None = None

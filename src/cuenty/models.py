@@ -1,6 +1,8 @@
 """Import of every package's tables, so `Base.metadata` is complete for Alembic and tests."""
 
+from cuenty import heartbeat
 from cuenty.analytics import models as analytics_models
+from cuenty.analytics.rollups import models as rollup_models
 from cuenty.catalog import models as catalog_models
 from cuenty.compliance import models as compliance_models
 from cuenty.identity import models as identity_models
@@ -21,6 +23,7 @@ __all__ = [
     "catalog_models",
     "chatwoot_models",
     "compliance_models",
+    "heartbeat",
     "idempotency",
     "identity_models",
     "inventory_models",
@@ -29,6 +32,7 @@ __all__ = [
     "notifications_models",
     "orders_models",
     "payments_models",
+    "rollup_models",
     "subscriptions_models",
     "webhooks_models",
 ]

@@ -74,7 +74,11 @@ SERVICES: dict[str, Service] = {
             3005,
             ("/v1/analytics",),
             "Eventos, tablero por estado y predicciones",
-            routers=("cuenty.analytics.endpoints:router",),
+            routers=(
+                "cuenty.analytics.endpoints:router",
+                "cuenty.analytics.rollups.endpoints:router",
+                "cuenty.analytics.rollups.alert_endpoints:router",
+            ),
         ),
         Service(
             "chatwoot",

@@ -57,6 +57,13 @@ SAMPLE_VALUES: dict[str, Any] = {
     "recommendations": "Cambia tu contraseña y desconfía de correos que pidan tus datos.",
     "correctiveActions": "Cerramos el acceso y cambiamos todas las llaves.",
     "moreInformation": "https://cuenty.mx/privacidad/incidentes",
+    "ruleName": "Ingresos del día bajos",
+    "metric": "revenue",
+    "value": 1200.5,
+    "comparison": "lt",
+    "bound": "5000.0",
+    "windowStart": "2026-12-04T06:00:00+00:00",
+    "windowEnd": "2026-12-05T06:00:00+00:00",
 }
 
 

@@ -2,3 +2,4 @@
 one module the job runner looks for in this package."""
 
 from cuenty.analytics import platform_jobs  # noqa: F401  (events: business events, consent)
+from cuenty.analytics.rollups import tasks as rollup_tasks  # noqa: F401

@@ -38,6 +38,14 @@ NAMING_CONVENTION = {
 }
 
 
+DERIVED_RELATIONS: set[str] = set()
+"""Names of rollups that are plain tables on SQLite and materialized views on PostgreSQL.
+
+Their packages declare them outside `Base.metadata` and add their names here, so schema
+comparisons leave them out.
+"""
+
+
 class Base(DeclarativeBase):
     """Declarative base of every table; each package owns the tables it declares."""
 
@@ -96,6 +104,18 @@ def create_engine(database_url: str, *, pool_size: int = 10, echo: bool = False)
     return create_async_engine(url, **options)
 
 
+def create_read_only_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """Create an engine whose connections refuse writes, for reads from a replica.
+
+    PostgreSQL sessions start with `default_transaction_read_only`; SQLite connections set
+    `PRAGMA query_only`. A replica refuses writes anyway; this makes the primary refuse them
+    too when both URLs name the same database.
+    """
+    engine = create_engine(database_url, pool_size=pool_size)
+    event.listen(engine.sync_engine, "connect", _make_connection_read_only)
+    return engine
+
+
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
@@ -124,6 +144,17 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _make_connection_read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    if "sqlite" in type(dbapi_connection).__module__:
+        cursor.execute("PRAGMA query_only=ON")
+    else:
+        cursor.execute("SET default_transaction_read_only = on")
+    cursor.close()
+    # psycopg opened a transaction for the SET; a rollback would undo it, a commit keeps it.
+    dbapi_connection.commit()
 
 
 def _begin_before_first_savepoint(connection: Any, _name: str) -> None:

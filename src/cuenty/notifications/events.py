@@ -175,6 +175,34 @@ async def api_key_created(
     return 1
 
 
+async def kpi_alert_fired(
+    session: AsyncSession, event_id: str, data: Mapping[str, Any], occurred_at: str
+) -> int:
+    """Tell each recipient the analytics package resolved that a KPI rule fired."""
+    forecast = data["comparison"] == "outside_forecast"
+    bound = f"{data['lowerBound']} - {data['upperBound']}" if forecast else str(data["threshold"])
+    context = {
+        "firingId": data["firingId"],
+        "ruleName": data["ruleName"],
+        "metric": data["metric"],
+        "value": data["value"],
+        "comparison": data["comparison"],
+        "bound": bound,
+        "windowStart": data["windowStart"],
+        "windowEnd": data["windowEnd"],
+    }
+    user_ids = [str(user_id) for user_id in data["userIds"]]
+    for user_id in user_ids:
+        await send(
+            session,
+            user_id=user_id,
+            template="kpi_alert",
+            context=context,
+            dedupe_key=f"kpi-alert:{data['firingId']}:{user_id}",
+        )
+    return len(user_ids)
+
+
 SENDERS: dict[str, EventSender] = {
     "subscription.activated": subscription_activated,
     "subscription.expiring": subscription_expiring,
@@ -185,5 +213,6 @@ SENDERS: dict[str, EventSender] = {
     "webhooks.endpoint_disabled": endpoint_disabled,
     "security.new_login": new_login,
     "security.api_key_created": api_key_created,
+    "analytics.kpi_alert_fired": kpi_alert_fired,
     **privacy_events.SENDERS,
 }

@@ -139,6 +139,12 @@ SPECS: dict[str, TemplateSpec] = {
             ),
             whatsapp_parameters=("whatHappened", "moreInformation"),
         ),
+        TemplateSpec(
+            "kpi_alert",
+            ("ruleName", "metric", "value", "comparison", "bound", "windowStart", "windowEnd"),
+            urgent=True,
+            whatsapp_parameters=("ruleName", "value", "bound"),
+        ),
         TemplateSpec("webhook_endpoint_disabled", ("url",), whatsapp_parameters=("url",)),
         TemplateSpec("staff_message", ("title", "message"), whatsapp_parameters=("message",)),
     )

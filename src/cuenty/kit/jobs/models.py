@@ -13,16 +13,19 @@ from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, func, tex
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cuenty.kit.clock import utc_now
-from cuenty.kit.db import Base, UTCDateTime
+from cuenty.kit.db import DERIVED_RELATIONS, Base, UTCDateTime
 
 
 def include_in_schema_comparison(
     name: str | None, type_: str, parent_names: Mapping[str, str | None]
 ) -> bool:
     """Alembic `include_name` filter: leave out procrastinate's tables, which come from its
-    own schema.sql (applied by migration 0003) and are not in our models.
+    own schema.sql (applied by migration 0003) and are not in our models, and the rollup
+    tables of `DERIVED_RELATIONS`, which exist as tables only on SQLite.
     """
-    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+    if type_ != "table" or name is None:
+        return True
+    return not (name.startswith("procrastinate_") or name in DERIVED_RELATIONS)
 
 
 # SQLite gives an auto-incrementing id only to a column declared exactly INTEGER PRIMARY KEY.
