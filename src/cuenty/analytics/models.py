@@ -62,6 +62,9 @@ class AnalyticsEvent(Base):
         Index("ix_analytics_events_occurred_at", "occurred_at"),
         Index("ix_analytics_events_user_occurred", "user_id", "occurred_at"),
         Index("ix_analytics_events_type_day", "event_type", "local_date"),
+        # The rollup refresh finds new events by arrival and recomputes them by day.
+        Index("ix_analytics_events_received_at", "received_at"),
+        Index("ix_analytics_events_local_date", "local_date"),
     )
 
     id: Mapped[int] = mapped_column(ROW_ID, primary_key=True, autoincrement=True)

@@ -1,5 +1,6 @@
-"""The dashboard's figures, read from the rollups only, so its cost follows the number of
-days, states, services and people in the range, never the number of raw events.
+"""The dashboard's figures, read from the daily tables only, so its cost follows the number
+of days, states, services and people in the range, never the number of raw events; `cache.py`
+keeps each range's figures until the next refresh.
 
 `total_users` is the number of distinct users with any event in the range, counting the
 visits of anonymous ids linked to them; anonymous visitors never linked are not users.
@@ -18,9 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.analytics.models import UNKNOWN_STATE
-from cuenty.analytics.rollups import funnel, relations
-from cuenty.analytics.rollups.models import FunnelJourney
-from cuenty.analytics.rollups.refresh import last_refresh
+from cuenty.analytics.rollups import daily, funnel, relations
+from cuenty.analytics.rollups.models import FunnelJourney, RollupRefresh
 from cuenty.catalog import service as catalog
 from cuenty.mexico.states import state_by_iso_code
 
@@ -34,19 +34,28 @@ class Freshness:
     fresh: bool
 
 
-async def freshness(session: AsyncSession, now: datetime, max_age: timedelta) -> Freshness:
+async def last_refresh(session: AsyncSession) -> RollupRefresh | None:
+    """Return the latest successful refresh, or None before the first one."""
+    return await session.scalar(
+        select(RollupRefresh)
+        .where(RollupRefresh.status == "succeeded")
+        .order_by(RollupRefresh.started_at.desc(), RollupRefresh.id.desc())
+        .limit(1)
+    )
+
+
+def freshness(last: RollupRefresh | None, now: datetime, max_age: timedelta) -> Freshness:
     """Say when the rollups were last refreshed and whether that is within `max_age`."""
-    last = await last_refresh(session)
     if last is None:
         return Freshness(None, False)
     return Freshness(last.started_at, now - last.started_at <= max_age)
 
 
 async def totals(session: AsyncSession, start: date, end: date) -> dict[str, Any]:
-    # NOTE: the distinct-user counts read one row per user and active day in the range, so
-    # they grow with active users (about 250 ms for 650,000 user-days, docs/benchmarks.md).
-    metrics = relations.state_metrics
-    days = relations.user_days
+    # The distinct-user counts read one row per user and active day in the range, so they
+    # grow with active users; the cache keeps the result until the next refresh.
+    metrics = daily.state_metrics
+    days = daily.user_days
     users = await session.scalar(
         select(func.count(days.c.user_id.distinct())).where(days.c.local_date.between(start, end))
     )
@@ -67,8 +76,8 @@ async def totals(session: AsyncSession, start: date, end: date) -> dict[str, Any
 
 async def top_states(session: AsyncSession, start: date, end: date) -> list[dict[str, Any]]:
     """Return every state with activity in the range by net revenue, `unknown` included."""
-    metrics = relations.state_metrics
-    days = relations.user_days
+    metrics = daily.state_metrics
+    days = daily.user_days
     result = await session.execute(
         select(
             metrics.c.state_code,
@@ -104,7 +113,7 @@ async def top_states(session: AsyncSession, start: date, end: date) -> list[dict
 
 
 async def funnel_by_day(session: AsyncSession, start: date, end: date) -> list[dict[str, Any]]:
-    table = relations.conversion_funnel
+    table = daily.funnel
     result = await session.execute(
         select(table).where(table.c.cohort_date.between(start, end)).order_by(table.c.cohort_date)
     )
@@ -165,7 +174,7 @@ def funnel_figures(counts: list[int], medians: list[float | None]) -> dict[str, 
 
 
 async def revenue_by_service(session: AsyncSession, start: date, end: date) -> list[dict[str, Any]]:
-    table = relations.revenue_by_service
+    table = daily.revenue_by_service
     result = await session.execute(
         select(
             table.c.service_id,

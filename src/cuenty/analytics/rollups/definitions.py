@@ -1,8 +1,8 @@
-"""SELECT statements of the rollups, per database.
+"""SELECT statements of the day-keyed rollups over `analytics_events`, for both databases.
 
-PostgreSQL's materialized views were created from these texts by migration 0012, which
-keeps its own copy; on SQLite `refresh.py` runs them into the rollup tables for the days it
-recomputes. A test checks that both databases give the same dashboard for the same events.
+`refresh.py` runs them into the `daily.py` tables for the days it recomputes, on SQLite and
+PostgreSQL alike (migration 0012 kept an older copy for its materialized views). A test
+checks that both databases give the same dashboard for the same events.
 """
 
 from __future__ import annotations
@@ -41,27 +41,28 @@ COUNTS = f"""
 
 
 def day_rollups(dialect: str, day_filter: str = "") -> dict[str, str]:
-    """Return the SELECT of each day-keyed rollup over analytics_events.
+    """Return the SELECT of each day-keyed table of `daily.py` over analytics_events.
 
-    `day_filter` is an SQL condition on `e.local_date` (SQLite recomputes some days only).
+    `day_filter` is an SQL condition on `e.local_date`, to recompute some days only. Each
+    SELECT lists the table's columns in the table's order.
     """
     where = f"WHERE {day_filter}" if day_filter else ""
     and_filter = f"AND {day_filter}" if day_filter else ""
     return {
-        "dashboard_realtime_stats": f"""
-SELECT {HOUR_START[dialect]} AS hour_start, e.local_date AS local_date,{COUNTS}
+        "analytics_daily_hourly_stats": f"""
+SELECT e.local_date AS local_date, {HOUR_START[dialect]} AS hour_start,{COUNTS}
 FROM analytics_events e {where}
 GROUP BY 1, 2""",  # noqa: S608 - built from the constants above
-        "state_metrics": f"""
+        "analytics_daily_state_metrics": f"""
 SELECT e.local_date AS local_date, e.state_code AS state_code,{COUNTS}
 FROM analytics_events e {where}
 GROUP BY e.local_date, e.state_code""",  # noqa: S608 - built from constants
-        "analytics_user_days": f"""
+        "analytics_daily_user_days": f"""
 SELECT DISTINCT e.local_date AS local_date, e.state_code AS state_code,
     coalesce(e.user_id, l.user_id) AS user_id
 FROM {EVENTS_WITH_PERSON}
 WHERE coalesce(e.user_id, l.user_id) IS NOT NULL {and_filter}""",  # noqa: S608
-        "revenue_by_service": f"""
+        "analytics_daily_revenue_by_service": f"""
 SELECT e.local_date AS local_date, coalesce(e.service_id, {NIL_UUID[dialect]}) AS service_id,
     sum(CASE WHEN e.event_type = 'payment' THEN 1 ELSE 0 END) AS payments,
     sum(CASE WHEN e.event_type IN {RETURN_TYPES} THEN 1 ELSE 0 END) AS returns,

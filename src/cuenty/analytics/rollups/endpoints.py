@@ -10,13 +10,14 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cuenty.analytics.rollups import service
+from cuenty.analytics.rollups import cache, service
 from cuenty.analytics.rollups.schemas import Dashboard
 from cuenty.analytics.rollups.settings import rollup_settings
 from cuenty.identity.access import Principal, require_access
 from cuenty.identity.models import Role
 from cuenty.kit.api import api_router, problem_responses
 from cuenty.kit.clock import utc_now
+from cuenty.kit.db import transaction
 
 STAFF_ROLES = (Role.OPERATIONS.value, Role.ADMIN.value)
 # Module-level so tests can override it through app.dependency_overrides.
@@ -57,5 +58,9 @@ async def get_dashboard(
     settings = rollup_settings(request.app.state)
     now = utc_now()
     start, end = service.resolve_range(start_date, end_date, settings, now)
-    figures = await service.build_dashboard(session, start, end, settings, now)
-    return Dashboard.model_validate(figures)
+    answer = await service.build_dashboard(session, start, end, settings, now)
+    if answer.computed is not None and answer.refresh_id is not None:
+        # Kept through the main database: the analytics one may be a read-only replica.
+        async with transaction(request.app.state.session_factory) as writer:
+            await cache.store(writer, answer.refresh_id, start, end, answer.computed)
+    return Dashboard.model_validate(answer.body)

@@ -1,6 +1,8 @@
-"""Tables of the rollups package: refresh log, funnel journeys, KPI alert rules and firings.
+"""Tables of the rollups package: refresh log, funnel journeys, dashboard cache, KPI alert
+rules and firings.
 
-The rollups themselves are declared in `relations.py`, outside `Base.metadata`.
+The day-keyed rollup tables are in `daily.py`; the views over them in `relations.py`,
+outside `Base.metadata`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cuenty.analytics.rollups import relations  # noqa: F401 - registers the rollup names
+from cuenty.analytics.rollups import daily, relations  # noqa: F401 - registers the rollups
 from cuenty.kit.db import Base, UTCDateTime, created_at_column, updated_at_column
 
 ROW_ID = BigInteger().with_variant(Integer, "sqlite")
@@ -52,6 +54,20 @@ class RollupRefresh(Base):
     # Rows each rollup holds (PostgreSQL) or rewrote (SQLite), by rollup name.
     rows: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(String(500))
+
+
+class DashboardCache(Base):
+    """The dashboard's figures for one range as one refresh left them, `asOf` and `fresh`
+    aside: a later refresh makes the row stale, and the refresh after that deletes it."""
+
+    __tablename__ = "analytics_dashboard_cache"
+
+    refresh_id: Mapped[int] = mapped_column(ROW_ID, primary_key=True)
+    start_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    end_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    # `service.dashboard_figures` as JSON: money as strings, dates and UUIDs as text.
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = created_at_column()
 
 
 class FunnelJourney(Base):

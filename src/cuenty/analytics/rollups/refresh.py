@@ -1,9 +1,11 @@
-"""Refreshing the rollups: funnel journeys first, then every view or table, then a record.
+"""Refreshing the rollups: funnel journeys, then the daily tables, then the views, a record
+and the cached dashboards of the standard ranges.
 
-PostgreSQL refreshes its materialized views concurrently (readers keep the old rows until
-the new ones commit) through `refresh_all_materialized_views()`. SQLite recomputes, in its
-rollup tables, only the days that have events received since the last refresh, plus the
-days of visits whose anonymous id was linked since then.
+On both databases the `daily.py` tables are rewritten only for the days that have events
+received since the last refresh, plus the days of visits whose anonymous id was linked since
+then (every day on a full rebuild, or while the tables are empty). PostgreSQL then refreshes
+its materialized views over those tables concurrently (readers keep the old rows until the
+new ones commit) through `refresh_all_materialized_views()`; SQLite's views need nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from sqlalchemy import Date, bindparam, delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cuenty.analytics.models import AnalyticsEvent, IdentityLink
-from cuenty.analytics.rollups import funnel, relations
+from cuenty.analytics.rollups import cache, daily, funnel, relations
+from cuenty.analytics.rollups.dashboard import last_refresh
 from cuenty.analytics.rollups.definitions import day_rollups
 from cuenty.analytics.rollups.models import FunnelJourney, RollupRefresh
 from cuenty.heartbeat import ServiceHeartbeat
@@ -65,13 +68,16 @@ async def refresh_rollups(
             if not await try_advisory_xact_lock(session, LOCK_KEY):
                 return RefreshOutcome(False, now, 0, full, {})
             last = await last_refresh(session)
-            full = full or last is None
+            full = full or last is None or await _tables_empty(session)
             since = None if last is None else last.started_at - LATE_COMMIT_MARGIN
             if full:
                 since = None
             rows = await _refresh(session, now=now, since=since, window_days=window_days)
             duration_ms = int((time.perf_counter() - clock) * 1000)
-            session.add(_record(now, duration_ms, "succeeded", full, rows))
+            record = _record(now, duration_ms, "succeeded", full, rows)
+            session.add(record)
+            await session.flush()
+            await cache.prepare(session, record.id, now=now, window_days=window_days)
     except Exception as error:
         duration_ms = int((time.perf_counter() - clock) * 1000)
         async with transaction(factory) as session:
@@ -82,14 +88,10 @@ async def refresh_rollups(
     return RefreshOutcome(True, now, duration_ms, full, rows)
 
 
-async def last_refresh(session: AsyncSession) -> RollupRefresh | None:
-    """Return the latest successful refresh, or None before the first one."""
-    return await session.scalar(
-        select(RollupRefresh)
-        .where(RollupRefresh.status == "succeeded")
-        .order_by(RollupRefresh.started_at.desc(), RollupRefresh.id.desc())
-        .limit(1)
-    )
+async def _tables_empty(session: AsyncSession) -> bool:
+    """True before the first refresh that filled the daily tables (e.g. after migration 0013)."""
+    found = await session.scalar(select(daily.state_metrics.c.local_date).limit(1))
+    return found is None
 
 
 async def _refresh(
@@ -100,15 +102,18 @@ async def _refresh(
     else:
         people = await funnel.affected_since(session, since)
     cohort_days = await funnel.update_journeys(session, people, window_days)
-    if (await session.connection()).dialect.name == "postgresql":
-        result = await session.execute(text("SELECT * FROM refresh_all_materialized_views()"))
-        return {name: int(count) for name, count, _ in result}
+    dialect = (await session.connection()).dialect.name
     days = None if since is None else await _days_since(session, since)
-    rows = await _refresh_day_tables(session, days)
+    rows = await _refresh_day_tables(session, dialect, days)
     rows[relations.conversion_funnel.name] = await _refresh_funnel_table(
         session, None if since is None else cohort_days
     )
-    rows[relations.services_health_summary.name] = await _refresh_health_table(session, now)
+    if dialect == "postgresql":
+        result = await session.execute(text("SELECT * FROM refresh_all_materialized_views()"))
+        held = {name: int(count) for name, count, _ in result}
+        rows[relations.services_health_summary.name] = held[relations.services_health_summary.name]
+    else:
+        rows[relations.services_health_summary.name] = await _refresh_health_table(session, now)
     return rows
 
 
@@ -124,28 +129,31 @@ async def _days_since(session: AsyncSession, since: datetime) -> list[date]:
     return sorted(days)
 
 
-async def _refresh_day_tables(session: AsyncSession, days: list[date] | None) -> dict[str, int]:
-    """Rewrite the day-keyed rollup tables for `days` (None: every day)."""
+async def _refresh_day_tables(
+    session: AsyncSession, dialect: str, days: list[date] | None
+) -> dict[str, int]:
+    """Rewrite the daily tables for `days` (None: every day); count rows written per rollup."""
     rows: dict[str, int] = {}
     if days is None:
-        for name, select_sql in day_rollups("sqlite").items():
+        for name, select_sql in day_rollups(dialect).items():
             await session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - fixed names
-            rows[name] = await _insert_select(session, name, select_sql, {})
+            rows[daily.ROLLUP_OF[name]] = await _insert_select(session, name, select_sql, {})
         return rows
-    statements = day_rollups("sqlite", "e.local_date IN :days")
+    statements = day_rollups(dialect, "e.local_date IN :days")
     for name, select_sql in statements.items():
-        rows[name] = 0
+        written = 0
         for chunk in _chunks(days):
             delete_sql = text(f"DELETE FROM {name} WHERE local_date IN :days")  # noqa: S608
             await session.execute(delete_sql.bindparams(_days_param()), {"days": list(chunk)})
-            rows[name] += await _insert_select(session, name, select_sql, {"days": list(chunk)})
+            written += await _insert_select(session, name, select_sql, {"days": list(chunk)})
+        rows[daily.ROLLUP_OF[name]] = written
     return rows
 
 
 async def _insert_select(
     session: AsyncSession, name: str, select_sql: str, params: dict[str, Any]
 ) -> int:
-    columns = ", ".join(column.name for column in relations.ROLLUP_METADATA.tables[name].columns)
+    columns = ", ".join(column.name for column in daily.TABLES[name].columns)
     statement = text(f"INSERT INTO {name} ({columns}) {select_sql}")
     if params:
         statement = statement.bindparams(_days_param())
@@ -158,8 +166,8 @@ def _days_param() -> Any:
 
 
 async def _refresh_funnel_table(session: AsyncSession, cohort_days: set[date] | None) -> int:
-    """Rewrite conversion_funnel rows for `cohort_days` (None: every day) from journeys."""
-    table = relations.conversion_funnel
+    """Rewrite the daily funnel for `cohort_days` (None: every day) from the journeys."""
+    table = daily.funnel
     if cohort_days is None:
         await session.execute(delete(table))
         days = list(await session.scalars(select(FunnelJourney.cohort_date).distinct()))
@@ -176,7 +184,7 @@ async def _refresh_funnel_table(session: AsyncSession, cohort_days: set[date] | 
 
 
 async def funnel_rows(session: AsyncSession, days: Sequence[date]) -> list[dict[str, Any]]:
-    """Compute conversion_funnel rows of `days` from the stored journeys."""
+    """Compute the daily funnel rows of `days` from the stored journeys."""
     by_day: dict[date, dict[str, Any]] = {}
     result = await session.execute(
         select(

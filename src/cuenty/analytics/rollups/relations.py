@@ -1,9 +1,10 @@
-"""The rollups the dashboard reads, declared once for both databases.
+"""The five rollups the product description names, declared once for both databases.
 
-On PostgreSQL each one is a materialized view created by migration 0012 and refreshed
-concurrently; on SQLite each one is a plain table that `refresh.py` maintains. They live in
-their own MetaData because `Base.metadata` must not create them as tables on PostgreSQL.
-Amounts are whole centavos (BIGINT), so SQLite never sums money as floating point.
+The four day-keyed ones are views over the `daily.py` tables (migration 0013): materialized
+on PostgreSQL, refreshed concurrently after the tables; plain views on SQLite. The services
+health summary is a materialized view over `service_health` on PostgreSQL and a table that
+`refresh.py` rewrites on SQLite. They live in their own MetaData because `Base.metadata`
+must not create them as tables. Amounts are whole centavos (BIGINT).
 """
 
 from __future__ import annotations
@@ -38,16 +39,6 @@ state_metrics = Table(
     Column("payments", BigInteger, nullable=False),
     Column("activations", BigInteger, nullable=False),
     Column("revenue_cents", BigInteger, nullable=False),
-)
-
-# One row per user, day and state with any event: distinct users over a range cannot be
-# summed from daily counts, so the dashboard counts them here.
-user_days = Table(
-    "analytics_user_days",
-    ROLLUP_METADATA,
-    Column("local_date", Date, nullable=False),
-    Column("state_code", String(8), nullable=False),
-    Column("user_id", Uuid, nullable=False),
 )
 
 revenue_by_service = Table(
@@ -87,12 +78,10 @@ services_health_summary = Table(
     Column("computed_at", UTCDateTime, nullable=False),
 )
 
-# Keys of each rollup: the unique index REFRESH ... CONCURRENTLY needs on PostgreSQL, the
-# primary key on SQLite.
+# Keys of each rollup: the unique index REFRESH ... CONCURRENTLY needs on PostgreSQL.
 ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
     realtime_stats.name: ("hour_start", "local_date"),
     state_metrics.name: ("local_date", "state_code"),
-    user_days.name: ("local_date", "state_code", "user_id"),
     revenue_by_service.name: ("local_date", "service_id"),
     conversion_funnel.name: ("cohort_date",),
     services_health_summary.name: ("service",),

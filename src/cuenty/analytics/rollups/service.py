@@ -1,13 +1,15 @@
-"""The dashboard as one call: validate the range, read every rollup, say how fresh it is."""
+"""The dashboard as one call: validate the range, read its cached figures or compute them,
+say how fresh they are."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cuenty.analytics.rollups import dashboard
+from cuenty.analytics.rollups import cache, dashboard
 from cuenty.analytics.rollups.errors import query_rejected
 from cuenty.analytics.rollups.settings import RollupSettings
 from cuenty.kit.clock import business_date
@@ -30,21 +32,27 @@ def resolve_range(
     return start, end
 
 
+@dataclass(frozen=True)
+class DashboardAnswer:
+    """The dashboard's wire fields, and the figures to keep when they were computed now."""
+
+    body: dict[str, Any]
+    refresh_id: int | None
+    computed: dict[str, Any] | None
+
+
 async def build_dashboard(
     session: AsyncSession, start: date, end: date, settings: RollupSettings, now: datetime
-) -> dict[str, Any]:
+) -> DashboardAnswer:
+    """Read the range's figures from the cache, or compute them; `asOf` and `fresh` always
+    come from the last refresh record."""
     max_age = timedelta(seconds=settings.refresh_interval_seconds + settings.fresh_grace_seconds)
-    freshness = await dashboard.freshness(session, now, max_age)
-    summary = await dashboard.funnel_summary(session, start, end)
-    return {
-        "start_date": start,
-        "end_date": end,
-        "totals": await dashboard.totals(session, start, end),
-        "top_states": await dashboard.top_states(session, start, end),
-        "conversion_funnel": await dashboard.funnel_by_day(session, start, end),
-        "funnel_summary": {**summary, "window_days": settings.funnel_window_days},
-        "revenue_by_service": await dashboard.revenue_by_service(session, start, end),
-        "services_health": await dashboard.services_health(session),
-        "fresh": freshness.fresh,
-        "as_of": freshness.as_of,
-    }
+    last = await dashboard.last_refresh(session)
+    freshness = dashboard.freshness(last, now, max_age)
+    refresh_id = None if last is None else last.id
+    kept = None if refresh_id is None else await cache.lookup(session, refresh_id, start, end)
+    computed = None
+    if kept is None:
+        kept = computed = await cache.figures(session, start, end, settings.funnel_window_days)
+    body = {**kept, "fresh": freshness.fresh, "as_of": freshness.as_of}
+    return DashboardAnswer(body, refresh_id, computed)
