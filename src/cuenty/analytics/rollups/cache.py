@@ -1,7 +1,7 @@
 """Dashboard figures kept per (range, refresh), so most requests read one row.
 
 Each refresh computes the standard ranges (the last 7, 30 and 90 days ending today in Mexico
-City) before it commits; any other range is computed on its first request and kept until the
+City) before it commits. Any other range is computed on its first request and kept until the
 next refresh. Rows of refreshes older than the latest are deleted by the next refresh.
 Figures are stored as JSON with money as strings, so no amount passes through a float.
 """

@@ -53,7 +53,7 @@ def freshness(last: RollupRefresh | None, now: datetime, max_age: timedelta) -> 
 
 async def totals(session: AsyncSession, start: date, end: date) -> dict[str, Any]:
     # The distinct-user counts read one row per user and active day in the range, so they
-    # grow with active users; the cache keeps the result until the next refresh.
+    # grow with active users. `cache.py` keeps the result until the next refresh.
     metrics = daily.state_metrics
     days = daily.user_days
     users = await session.scalar(

@@ -3,9 +3,10 @@ and the cached dashboards of the standard ranges.
 
 On both databases the `daily.py` tables are rewritten only for the days that have events
 received since the last refresh, plus the days of visits whose anonymous id was linked since
-then (every day on a full rebuild, or while the tables are empty). PostgreSQL then refreshes
-its materialized views over those tables concurrently (readers keep the old rows until the
-new ones commit) through `refresh_all_materialized_views()`; SQLite's views need nothing.
+then. A full rebuild, or a refresh that finds the tables empty, rewrites every day.
+PostgreSQL then refreshes its materialized views over those tables concurrently (readers
+keep the old rows until the new ones commit) through `refresh_all_materialized_views()`.
+SQLite's views need nothing.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ async def refresh_rollups(
 
 
 async def _tables_empty(session: AsyncSession) -> bool:
-    """True before the first refresh that filled the daily tables (e.g. after migration 0013)."""
+    """Return True until a refresh fills the daily tables, e.g. right after migration 0013."""
     found = await session.scalar(select(daily.state_metrics.c.local_date).limit(1))
     return found is None
 
@@ -110,8 +111,10 @@ async def _refresh(
     )
     if dialect == "postgresql":
         result = await session.execute(text("SELECT * FROM refresh_all_materialized_views()"))
-        held = {name: int(count) for name, count, _ in result}
-        rows[relations.services_health_summary.name] = held[relations.services_health_summary.name]
+        view_rows = {name: int(count) for name, count, _ in result}
+        rows[relations.services_health_summary.name] = view_rows[
+            relations.services_health_summary.name
+        ]
     else:
         rows[relations.services_health_summary.name] = await _refresh_health_table(session, now)
     return rows

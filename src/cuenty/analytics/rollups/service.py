@@ -50,9 +50,9 @@ async def build_dashboard(
     last = await dashboard.last_refresh(session)
     freshness = dashboard.freshness(last, now, max_age)
     refresh_id = None if last is None else last.id
-    kept = None if refresh_id is None else await cache.lookup(session, refresh_id, start, end)
+    cached = None if refresh_id is None else await cache.lookup(session, refresh_id, start, end)
     computed = None
-    if kept is None:
-        kept = computed = await cache.figures(session, start, end, settings.funnel_window_days)
-    body = {**kept, "fresh": freshness.fresh, "as_of": freshness.as_of}
+    if cached is None:
+        cached = computed = await cache.figures(session, start, end, settings.funnel_window_days)
+    body = {**cached, "fresh": freshness.fresh, "as_of": freshness.as_of}
     return DashboardAnswer(body, refresh_id, computed)
