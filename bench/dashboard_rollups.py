@@ -4,8 +4,10 @@ PostgreSQL, beside a bare FastAPI endpoint served the same way in the same run.
 Run: .venv/bin/python bench/dashboard_rollups.py [--sizes 1000000,10000000] [--requests 200]
 Events are loaded with COPY into a dedicated database (cuenty_bench_dashboard, dropped at
 the end) spread over 180 days, 32 states plus `unknown` and 6 services. Each size is then
-refreshed in full and incrementally, and the dashboard is timed through a real uvicorn on
-127.0.0.1 (p50/p95 over --requests requests), as is the raw-SQL equivalent of its totals.
+refreshed in full and incrementally (after 1,000 events of the last day arrive), and the
+dashboard is timed through a real uvicorn on 127.0.0.1: its first request of the range
+(computed and cached) and p50/p95 over --requests requests, beside the raw-SQL equivalent
+of its totals.
 """
 
 from __future__ import annotations
@@ -77,15 +79,21 @@ WHERE e.local_date BETWEEN '2026-11-01' AND '2026-11-30'
 """
 
 
-def generate(count: int, offset: int, rng: random.Random) -> bytes:
-    """Rows for COPY (text format): `count` events of about count/20 people."""
+def generate(count: int, offset: int, rng: random.Random, recent: bool = False) -> bytes:
+    """Rows for COPY (text format): `count` events of about count/20 people.
+
+    `recent` events happened in the last day and arrive now, as live traffic does.
+    """
     people = max(count // 20, 100)
+    arrival = datetime.now(UTC)
     types = [name for name, _ in MIX]
     weights = [share for _, share in MIX]
     out = io.StringIO()
     for index, event_type in enumerate(rng.choices(types, weights, k=count)):
         person = rng.randrange(people)
-        moment = END - timedelta(seconds=rng.randrange(DAYS * 86400))
+        span = 86400 if recent else DAYS * 86400
+        moment = END - timedelta(seconds=rng.randrange(span))
+        received = arrival if recent else moment
         local = (moment - timedelta(hours=6)).date()
         platform = event_type not in ("page_view", "click")
         user = uuid.UUID(int=10**9 + person) if platform or person % 3 else None
@@ -99,20 +107,20 @@ def generate(count: int, offset: int, rng: random.Random) -> bytes:
         out.write(
             f"{uuid.UUID(int=offset + index)}\t{'platform' if platform else 'client'}\t"
             f"{event_type}\t{event_type}\t{user or chr(92) + 'N'}\t{anonymous}\t{{}}\t"
-            f"{moment.isoformat()}\t{moment.isoformat()}\t{local.isoformat()}\t"
+            f"{moment.isoformat()}\t{received.isoformat()}\t{local.isoformat()}\t"
             f"{STATES[person % len(STATES)]}\t{amount}\t{service}\n"
         )
     return out.getvalue().encode()
 
 
-def load(count: int, already: int) -> float:
+def load(count: int, already: int, recent: bool = False) -> float:
     rng = random.Random(already)  # noqa: S311 - repeatable benchmark data
     started = time.perf_counter()
     with psycopg.connect(BENCH) as connection:
         with connection.cursor() as cursor:
             batch = 500_000
             for start in range(0, count, batch):
-                rows = generate(min(batch, count - start), already + start, rng)
+                rows = generate(min(batch, count - start), already + start, rng, recent)
                 with cursor.copy(f"COPY analytics_events ({COLUMNS}) FROM STDIN") as copy:
                     copy.write(rows)
             cursor.execute("ANALYZE analytics_events")
@@ -237,6 +245,13 @@ async def measure_http(requests: int) -> dict[str, float]:
         await wait_ready("http://127.0.0.1:8791")
         await wait_ready("http://127.0.0.1:8792")
         headers = await operations_token("http://127.0.0.1:8791")
+        async with httpx.AsyncClient(base_url="http://127.0.0.1:8791", timeout=60) as client:
+            started = time.perf_counter()
+            first = await client.get(
+                "/v1/analytics/dashboard", params=DASHBOARD_PARAMS, headers=headers
+            )
+            first_ms = (time.perf_counter() - started) * 1000
+            first.raise_for_status()
         dashboard = await timings(
             "http://127.0.0.1:8791",
             "/v1/analytics/dashboard",
@@ -249,6 +264,7 @@ async def measure_http(requests: int) -> dict[str, float]:
         stop(api)
         stop(bare)
     return {
+        "dashboard_first": first_ms,
         "dashboard_p50": statistics.median(dashboard),
         "dashboard_p95": percentile(dashboard, 0.95),
         "bare_p50": statistics.median(ceiling),
@@ -270,14 +286,15 @@ async def main() -> None:
             load_seconds = load(size - loaded, loaded)
             loaded = size
             full = await refresh(full=True)
-            load(1000, 10**12)
+            load(1000, 10**12 + size, recent=True)
             incremental = await refresh(full=False)
             raw = raw_query_seconds()
             http = await measure_http(arguments.requests)
             print(
                 f"events={size:,} load={load_seconds:.1f}s full_refresh={full:.2f}s "
                 f"incremental_refresh={incremental:.2f}s raw_totals_sql={raw * 1000:.0f}ms "
-                f"dashboard p50={http['dashboard_p50']:.1f}ms p95={http['dashboard_p95']:.1f}ms "
+                f"dashboard first={http['dashboard_first']:.0f}ms "
+                f"p50={http['dashboard_p50']:.1f}ms p95={http['dashboard_p95']:.1f}ms "
                 f"bare p50={http['bare_p50']:.2f}ms p95={http['bare_p95']:.2f}ms "
                 f"ratio_p50={http['dashboard_p50'] / http['bare_p50']:.1f}",
                 flush=True,
