@@ -1,6 +1,7 @@
 """Import of every package's tables, so `Base.metadata` is complete for Alembic and tests."""
 
 from cuenty.analytics import models as analytics_models
+from cuenty.analytics.ml import models as analytics_ml_models
 from cuenty.catalog import models as catalog_models
 from cuenty.compliance import models as compliance_models
 from cuenty.identity import models as identity_models
@@ -17,6 +18,7 @@ from cuenty.webhooks import models as webhooks_models
 
 __all__ = [
     "Base",
+    "analytics_ml_models",
     "analytics_models",
     "catalog_models",
     "chatwoot_models",

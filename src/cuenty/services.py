@@ -74,6 +74,7 @@ SERVICES: dict[str, Service] = {
             3005,
             ("/v1/analytics",),
             "Eventos, tablero por estado y predicciones",
+            routers=("cuenty.analytics.ml.endpoints:router",),
         ),
         Service(
             "chatwoot",

@@ -151,7 +151,9 @@ def occlusion_contributions(
     return contributions
 
 
-def global_factors(model: ChurnModel, features: pd.DataFrame, top: int = 5) -> list[tuple[str, float]]:
+def global_factors(
+    model: ChurnModel, features: pd.DataFrame, top: int = 5
+) -> list[tuple[str, float]]:
     """Features ranked by the mean absolute change they make to the probability."""
     import numpy as np
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 # Lifetimes are summed over this many periods, because with alpha <= 1 the sBG mean
 # lifetime is infinite; 60 monthly periods are five years.
@@ -67,7 +68,7 @@ def fit_survivors(survivors: Sequence[float]) -> SbgFit:
     """Fit on a cohort's counts still active at periods 0, 1, ..., n (all observed to n)."""
     if len(survivors) < 2:
         raise NotEnoughHistory("at least two periods of survivors are needed")
-    if any(later > earlier for earlier, later in zip(survivors, survivors[1:], strict=False)):
+    if any(later > earlier for earlier, later in pairwise(survivors)):
         raise ValueError("survivor counts must not increase from one period to the next")
     churned_at = {t: survivors[t - 1] - survivors[t] for t in range(1, len(survivors))}
     censored_at = {len(survivors) - 1: survivors[-1]}

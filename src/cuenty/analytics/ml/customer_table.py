@@ -52,7 +52,9 @@ class Layout:
         ]
 
 
-TELCO = Layout("telco", "customerID", "tenure", "Contract", "MonthlyCharges", "PaymentMethod", "Churn")
+TELCO = Layout(
+    "telco", "customerID", "tenure", "Contract", "MonthlyCharges", "PaymentMethod", "Churn"
+)
 SPANISH = Layout(
     "cuenty", "id_cliente", "meses_antiguedad", "plan", "monto_mensual", "metodo_pago", "cancelo"
 )
@@ -126,7 +128,9 @@ def _numbers(column: pd.Series, name: str) -> pd.Series:
     bad = numbers[numbers.isna()]
     if len(bad):
         row = int(bad.index[0]) + 2  # 1-based, after the header line
-        raise CustomerTableError(f"column {name}, line {row}: {column[bad.index[0]]!r} is not a number")
+        raise CustomerTableError(
+            f"column {name}, line {row}: {column[bad.index[0]]!r} is not a number"
+        )
     return numbers.astype(float)
 
 
