@@ -2,9 +2,9 @@
 
 Run: .venv/bin/python bench/analytics_ml.py [--subscriptions 20000] [--database URL]
 Writes a synthetic history (one customer per subscription, with renewals, browser sessions
-and payment events) into a fresh SQLite file, or into the given database, then times
-`analytics.ml.daily.recompute` and reads the process's peak resident memory (ru_maxrss)
-before and after it.
+and payment events) into a fresh SQLite file or into the given database. Then it times
+`analytics.ml.daily.recompute` and reads the peak resident memory of the process
+(ru_maxrss) before and after the run.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ async def main(subscriptions: int, database_url: str | None) -> None:
     started = time.perf_counter()
     async with transaction(factory) as session:
         await generate(session, subscriptions=subscriptions, now=NOW, seed=11)
-    print(f"history written: {subscriptions} subscriptions in {time.perf_counter() - started:.1f} s")
+    print(
+        f"history written: {subscriptions} subscriptions in {time.perf_counter() - started:.1f} s"
+    )
 
     rss_before = peak_rss_mib()
     started = time.perf_counter()
@@ -55,8 +57,10 @@ async def main(subscriptions: int, database_url: str | None) -> None:
         scored = await session.scalar(select(func.count()).select_from(Prediction))
     await engine.dispose()
 
-    print(f"daily run: {elapsed:.1f} s; peak RSS {rss_before:.0f} MiB before, "
-          f"{peak_rss_mib():.0f} MiB after")
+    print(
+        f"daily run: {elapsed:.1f} s; peak RSS {rss_before:.0f} MiB before, "
+        f"{peak_rss_mib():.0f} MiB after"
+    )
     for run in runs:
         scores = ", ".join(
             f"{item['name']} AUC {item['rocAuc']:.3f} Brier {item['brier']:.3f}"
@@ -69,6 +73,8 @@ async def main(subscriptions: int, database_url: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=20_000)
-    parser.add_argument("--database", default=None, help="Database URL; default a new SQLite file")
+    parser.add_argument(
+        "--database", default=None, help="Database URL (default: a new SQLite file)"
+    )
     arguments = parser.parse_args()
     asyncio.run(main(arguments.subscriptions, arguments.database))

@@ -13,15 +13,32 @@ from cuenty.analytics.ml.customer_table import CustomerTableError, load_customer
 from cuenty.cli.main import app
 
 runner = CliRunner()
-TELCO_HEADER = ["customerID", "tenure", "Contract", "MonthlyCharges", "PaymentMethod",
-                "StreamingTV", "TechSupport", "Churn"]
-SPANISH_HEADER = ["id_cliente", "meses_antiguedad", "plan", "monto_mensual", "metodo_pago",
-                  "extra_soporte", "cancelo"]
+TELCO_HEADER = [
+    "customerID",
+    "tenure",
+    "Contract",
+    "MonthlyCharges",
+    "PaymentMethod",
+    "StreamingTV",
+    "TechSupport",
+    "Churn",
+]
+SPANISH_HEADER = [
+    "id_cliente",
+    "meses_antiguedad",
+    "plan",
+    "monto_mensual",
+    "metodo_pago",
+    "extra_soporte",
+    "cancelo",
+]
 
 
-def _customers(rows: int, seed: int = 3) -> list[tuple[str, int, str, float, str, bool, bool, bool]]:
+def _customers(
+    rows: int, seed: int = 3
+) -> list[tuple[str, int, str, float, str, bool, bool, bool]]:
     """Month-to-month customers with short tenure churn far more often: a known signal."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data
     customers = []
     for number in range(rows):
         contract = rng.choice(["Month-to-month", "One year", "Two year"])
@@ -29,9 +46,18 @@ def _customers(rows: int, seed: int = 3) -> list[tuple[str, int, str, float, str
         risk = 0.55 if contract == "Month-to-month" else 0.08
         risk *= 1.5 if tenure < 12 else 0.6
         churned = rng.random() < risk
-        customers.append((f"C{number:05d}", tenure, contract, round(rng.uniform(20, 110), 2),
-                          rng.choice(["Electronic check", "Mailed check"]),
-                          rng.random() < 0.5, rng.random() < 0.4, churned))
+        customers.append(
+            (
+                f"C{number:05d}",
+                tenure,
+                contract,
+                round(rng.uniform(20, 110), 2),
+                rng.choice(["Electronic check", "Mailed check"]),
+                rng.random() < 0.5,
+                rng.random() < 0.4,
+                churned,
+            )
+        )
     return customers
 
 
@@ -41,7 +67,9 @@ def _write_telco(path: Path, rows: int) -> Path:
         writer.writerow(TELCO_HEADER)
         for cid, tenure, contract, amount, method, tv, support, churned in _customers(rows):
             yes = {True: "Yes", False: "No"}
-            writer.writerow([cid, tenure, contract, amount, method, yes[tv], yes[support], yes[churned]])
+            writer.writerow(
+                [cid, tenure, contract, amount, method, yes[tv], yes[support], yes[churned]]
+            )
     return path
 
 

@@ -100,9 +100,7 @@ async def test_tiny_history_says_not_enough(client: httpx.AsyncClient, app: Fast
     assert response.json()["predictions"] == []
 
 
-async def test_short_history_falls_back_to_cohorts(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_short_history_falls_back_to_cohorts(client: httpx.AsyncClient, app: FastAPI) -> None:
     await _history(app, 40)
     assert await daily.recompute(app.state.session_factory, now=NOW, settings=SETTINGS)
     staff = await person(client, "ops@example.com", "operations")

@@ -11,7 +11,12 @@ from cuenty.analytics.ml import revenue
 def _seasonal(months: int) -> list[float]:
     steps = np.arange(months)
     rng = np.random.default_rng(0)
-    return list(100_000 + 1_500 * steps + 9_000 * np.sin(2 * np.pi * steps / 12) + rng.normal(0, 2_000, months))
+    return list(
+        100_000
+        + 1_500 * steps
+        + 9_000 * np.sin(2 * np.pi * steps / 12)
+        + rng.normal(0, 2_000, months)
+    )
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ The input is a table of numeric features, one row per renewal decision, and a 0/
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -56,7 +56,6 @@ class ChurnModel:
     ensemble: list[Any]
     medians: dict[str, float]
     calibration: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def score(self, name: str) -> ModelScore:
         return next(score for score in self.scores if score.name == name)
@@ -148,8 +147,8 @@ def predict(model: ChurnModel, features: pd.DataFrame, *, top_factors: int = 3) 
 def occlusion_contributions(
     model: ChurnModel, features: pd.DataFrame, probabilities: np.ndarray
 ) -> np.ndarray:
-    """How much each feature raises each row's probability: the probability minus the
-    probability with that feature set to its training median."""
+    """Compute how much each feature raises each row's probability: the probability minus
+    the probability with that feature set to its training median."""
     import numpy as np
 
     contributions = np.zeros((len(features), len(model.feature_names)))

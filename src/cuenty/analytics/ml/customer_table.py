@@ -8,9 +8,9 @@ Columns (telco name / Spanish name):
     MonthlyCharges / monto_mensual     monthly amount
     PaymentMethod / metodo_pago        payment method (one-hot encoded)
     Churn / cancelo                    churned: Yes/No, Sí/No, 1/0, true/false
-Every other column whose values are all yes/no (or 0/1) is an add-on flag; any other text
-column with at most MAX_CATEGORIES values is one-hot encoded; other columns are ignored
-(TotalCharges, for example, because it is tenure times the monthly amount).
+Every other column whose values are all yes/no (or 0/1) is an add-on flag. Any other text
+column with at most MAX_CATEGORIES values is one-hot encoded. Other columns are ignored,
+such as TotalCharges, which is tenure times the monthly amount.
 """
 
 from __future__ import annotations

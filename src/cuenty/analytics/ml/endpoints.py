@@ -150,7 +150,8 @@ def _revenue_out(run: PredictionRun, horizon: str, months: float) -> RevenuePred
 
 
 def _cumulative(stored: list[dict[str, Any]], months: float, pick: Any) -> Decimal:
-    """The stored cumulative total at `months`, linear between whole months (0 at 0)."""
+    """Interpolate the stored cumulative total at `months`, linearly between whole months
+    (0 at month 0)."""
     whole = min(math.floor(months), len(stored))
     below = Decimal(pick(stored[whole - 1])) if whole >= 1 else Decimal(0)
     if whole >= len(stored) or months == whole:

@@ -95,14 +95,3 @@ async def monthly_revenue(session: AsyncSession) -> list[tuple[date, str, Decima
         key = (local_date.replace(day=1), kind or OrderKind.NEW.value)
         totals[key] = totals.get(key, Decimal("0")) + amount
     return [(first_day, kind, amount) for (first_day, kind), amount in sorted(totals.items())]
-
-
-async def active_for_revenue(session: AsyncSession, states: Sequence[str]) -> list[Any]:
-    from cuenty.subscriptions.models import Subscription
-
-    rows = await session.execute(
-        select(Subscription.id, Subscription.plan_id, Subscription.ends_at).where(
-            Subscription.state.in_(states), Subscription.ends_at.is_not(None)
-        )
-    )
-    return list(rows.all())

@@ -50,8 +50,8 @@ async def compute_churn(
 def fit_cohorts(
     lifetimes: list[tuple[int, bool, datetime]],
 ) -> tuple[cohort.SbgFit | None, dict[str, cohort.SbgFit]]:
-    """The pooled sBG fit and one per monthly signup cohort (Mexico City month of the first
-    payment) that has enough customers."""
+    """Fit the sBG model on every subscription, and on each monthly signup cohort (Mexico
+    City month of the first payment) that has enough customers."""
     groups: dict[str, list[tuple[int, bool]]] = defaultdict(list)
     for renewals, churned, first_paid in lifetimes:
         groups[first_paid.astimezone(MEXICO_CITY).strftime("%Y-%m")].append((renewals, churned))

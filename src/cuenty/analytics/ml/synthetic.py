@@ -134,6 +134,7 @@ def _customer(
     price = plan.cost + plan.margin
     period = timedelta(days=30)
     start = now - timedelta(days=rng.uniform(20, max_age_days))
+
     out.users.append(user_id)
     out.rows["users"].append(
         {
@@ -143,6 +144,7 @@ def _customer(
             "created_at": start - timedelta(days=1),
         }
     )
+
     refused = rng.random() < refusing_share
     if refused:
         out.refused.append(user_id)
@@ -157,6 +159,7 @@ def _customer(
             "occurred_at": start - timedelta(days=1),
         }
     )
+
     subscription_id, order_id = uuid.uuid4(), _order(out, user_id, None, start, price, plan, number)
     item_id = out.rows["items"][-1]["id"]
     ends_at, state, renewals = start + period, "expired", 0
@@ -171,6 +174,7 @@ def _customer(
         _order(out, user_id, subscription_id, paid_at, price, plan, number * 1000 + renewals + 1)
         renewals += 1
         ends_at += period
+
     _sessions(out, rng, user_id, start, min(ends_at, now), engagement)
     out.rows["subscriptions"].append(
         {
