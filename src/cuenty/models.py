@@ -2,6 +2,7 @@
 
 from cuenty import heartbeat
 from cuenty.analytics import models as analytics_models
+from cuenty.analytics.ml import models as analytics_ml_models
 from cuenty.analytics.rollups import models as rollup_models
 from cuenty.catalog import models as catalog_models
 from cuenty.compliance import models as compliance_models
@@ -19,6 +20,7 @@ from cuenty.webhooks import models as webhooks_models
 
 __all__ = [
     "Base",
+    "analytics_ml_models",
     "analytics_models",
     "catalog_models",
     "chatwoot_models",
