@@ -1,6 +1,7 @@
 """Import of every package's tables, so `Base.metadata` is complete for Alembic and tests."""
 
 from cuenty.analytics import models as analytics_models
+from cuenty.analytics.ga4 import models as ga4_models
 from cuenty.catalog import models as catalog_models
 from cuenty.compliance import models as compliance_models
 from cuenty.identity import models as identity_models
@@ -21,6 +22,7 @@ __all__ = [
     "catalog_models",
     "chatwoot_models",
     "compliance_models",
+    "ga4_models",
     "idempotency",
     "identity_models",
     "inventory_models",
