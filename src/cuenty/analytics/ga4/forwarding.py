@@ -92,7 +92,8 @@ async def collect(session: AsyncSession, settings: Ga4Settings, now: datetime) -
 
     size = settings.batch_size
     batches = [ids[i : i + size] for ids in groups.values() for i in range(0, len(ids), size)]
-    await jobs.enqueue_many(session, SEND_JOB, [({"eventRowIds": ids}, None) for ids in batches])
+    items = [({"eventRowIds": ids}, None) for ids in batches]
+    await jobs.enqueue_many(session, SEND_JOB, items, now=lambda: now)
     log.info(
         "ga4.collected",
         examined=len(rows),

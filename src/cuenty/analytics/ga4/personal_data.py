@@ -8,9 +8,10 @@ looks like one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
-# Keys compared after lower-casing and dropping "_", "-", "." and spaces.
+# Keys compared after lower-casing and dropping accents, "_", "-", "." and spaces.
 PERSONAL_KEYS = frozenset(
     {
         "email",
@@ -42,7 +43,7 @@ MAX_PHONE_DIGITS = 15
 
 def is_personal(key: str, value: Any) -> bool:
     """Return whether a parameter names or carries an email or a phone number."""
-    normalized = re.sub(r"[\s_.-]", "", key.lower())
+    normalized = _normalize_key(key)
     if normalized in PERSONAL_KEYS or any(part in normalized for part in PERSONAL_KEY_PARTS):
         return True
     if looks_like_email_or_phone(key):
@@ -62,3 +63,9 @@ def looks_like_email_or_phone(text: str) -> bool:
         if MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS:
             return True
     return False
+
+
+def _normalize_key(key: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", key.lower())
+    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return re.sub(r"[\s_.-]", "", letters)
