@@ -302,8 +302,8 @@ async def test_each_event_sent_once(setup: Setup) -> None:
 
 @SQLITE
 async def test_user_without_consent_not_sent(setup: Setup) -> None:
-    refusing = await consenting_user(setup.engine, granted=False)
-    await store(setup.engine, event_row(user_id=refusing, anonymous_id=None))
+    without_consent = await consenting_user(setup.engine, granted=False)
+    await store(setup.engine, event_row(user_id=without_consent, anonymous_id=None))
     with running(Ga4Server()) as server:
         await setup.forward(ga4_settings(server))
 

@@ -1,7 +1,7 @@
 """GA4 forwarding: pick up newly stored events that the allow-list names, group them by
-client into batches of at most 25, and send each batch once, with consent checked at send time.
+client into batches of at most 25, and send each batch, with consent checked at send time.
 
-Users' events go only while the user consents to the `analytics` purpose; this includes
+A user's events go only while the user consents to the `analytics` purpose, and so do the
 anonymous events whose visitor later signed in. Events of visitors never linked to a user
 go without a consent check, because what is sent about them (a keyed hash of a random browser
 id, page paths without query strings, and no email or phone) identifies no person.
@@ -53,7 +53,7 @@ class Batch:
         body: dict[str, Any] = {
             "client_id": self.client_id,
             "timestamp_micros": min(event["timestamp_micros"] for event in events),
-            # CUENTY asks for consent to analytics only, never to advertising.
+            # CUENTY collects consent to analytics only, never to advertising.
             "consent": {"ad_user_data": "DENIED", "ad_personalization": "DENIED"},
             "events": events,
         }
@@ -127,6 +127,8 @@ async def send_batch(
         return None
 
     result = await client.send(batch.body(), settings, transport=transport)
+    # NOTE: after a timeout GA4 may have stored the batch already, so its retry can count
+    # those events twice; GA4 drops only repeated purchase transaction_ids.
     if result.retryable:
         metrics.count("failed", result.failure_reason, len(batch.events))
         log.warning("ga4.batch_failed", events=len(batch.events), reason=result.failure_reason)
@@ -160,7 +162,7 @@ async def _prepare_batch(
         user_id=pseudonym(f"user:{user}", secret_key) if user else None,
     )
     for row in rows:
-        reason = await _refusal(session, row, links, consented, now)
+        reason = await _exclusion_reason(session, row, links, consented, now)
         if reason is not None:
             batch.skipped[reason] += 1
             continue
@@ -176,7 +178,7 @@ async def _prepare_batch(
     return batch
 
 
-async def _refusal(
+async def _exclusion_reason(
     session: AsyncSession,
     row: AnalyticsEvent,
     links: dict[str, uuid.UUID],

@@ -1,8 +1,7 @@
 """Detection of emails and phone numbers in event parameters, which are never sent to GA4.
 
-Google's terms forbid sending personally identifiable information to Analytics, so a
-parameter is dropped when its key names an email or phone field, or when its key or value
-looks like one.
+A parameter is dropped when its key names an email or phone field, or when its key or value
+looks like an email or a phone number.
 """
 
 from __future__ import annotations
@@ -34,8 +33,8 @@ PERSONAL_KEYS = frozenset(
 PERSONAL_KEY_PARTS = ("email", "phone", "telefono", "celular", "whatsapp")
 
 EMAIL = re.compile(r"[^\s@/?&=]+@[^\s@/?&=]+\.[A-Za-z]{2,}")
-# A run of digits with the separators people type; it counts as a phone at 10-15 digits
-# (a Mexican national number has 10). Runs glued to letters or dashes (UUIDs) are left alone.
+# A run of digits with the separators people type counts as a phone at 10-15 digits, because a
+# Mexican national number has 10. Runs glued to letters or dashes (UUIDs) are left alone.
 PHONE_CANDIDATE = re.compile(r"(?<![\w-])\+?\d[\d\s().-]{6,}\d(?![\w-])")
 MIN_PHONE_DIGITS = 10
 MAX_PHONE_DIGITS = 15
