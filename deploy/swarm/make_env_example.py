@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
+from cuenty.analytics.ga4.settings import Ga4Settings
 from cuenty.config import SECRET_FIELDS, Settings
 from cuenty.kit.jobs.settings import JobSettings
 from cuenty.orders.settings import OrderSettings
@@ -41,6 +42,7 @@ SETTINGS_CLASSES: tuple[tuple[type[BaseSettings], str, tuple[str, ...]], ...] = 
     (BankSettings, "Bank gateways and CEP", BANK_SECRET_FIELDS),
     (JobSettings, "Background jobs", ()),
     (WebhookSettings, "Outgoing webhooks", ()),
+    (Ga4Settings, "Google Analytics 4 forwarding", ("api_secret",)),
 )
 # Set by docker-stack.yml itself for every service; listed for reference only.
 SET_BY_STACK = frozenset(

@@ -2,6 +2,7 @@
 
 from cuenty import heartbeat
 from cuenty.analytics import models as analytics_models
+from cuenty.analytics.ga4 import models as ga4_models
 from cuenty.analytics.ml import models as analytics_ml_models
 from cuenty.analytics.rollups import models as rollup_models
 from cuenty.catalog import models as catalog_models
@@ -25,6 +26,7 @@ __all__ = [
     "catalog_models",
     "chatwoot_models",
     "compliance_models",
+    "ga4_models",
     "heartbeat",
     "idempotency",
     "identity_models",

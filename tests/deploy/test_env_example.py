@@ -8,6 +8,7 @@ import sys
 
 from pydantic_settings import BaseSettings
 
+from cuenty.analytics.ga4.settings import Ga4Settings
 from cuenty.config import Settings
 from cuenty.kit.jobs.settings import JobSettings
 from cuenty.orders.settings import OrderSettings
@@ -26,6 +27,7 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     BankSettings,
     JobSettings,
     WebhookSettings,
+    Ga4Settings,
 )
 
 
