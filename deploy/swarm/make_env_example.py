@@ -24,6 +24,9 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from cuenty.analytics.ga4.settings import Ga4Settings
+from cuenty.analytics.ml.settings import MlSettings
+from cuenty.analytics.rollups.settings import RollupSettings
+from cuenty.analytics.settings import AnalyticsSettings
 from cuenty.config import SECRET_FIELDS, Settings
 from cuenty.kit.jobs.settings import JobSettings
 from cuenty.orders.settings import OrderSettings
@@ -42,6 +45,9 @@ SETTINGS_CLASSES: tuple[tuple[type[BaseSettings], str, tuple[str, ...]], ...] = 
     (BankSettings, "Bank gateways and CEP", BANK_SECRET_FIELDS),
     (JobSettings, "Background jobs", ()),
     (WebhookSettings, "Outgoing webhooks", ()),
+    (AnalyticsSettings, "Analytics events", ()),
+    (RollupSettings, "Analytics dashboard and KPI alerts", ()),
+    (MlSettings, "Churn and revenue predictions", ()),
     (Ga4Settings, "Google Analytics 4 forwarding", ("api_secret",)),
 )
 # Set by docker-stack.yml itself for every service; listed for reference only.
