@@ -1,6 +1,9 @@
-"""Check the load test's setup without a load: the gateway configuration renders with the
-ceiling route, with raised and with shipped limits, and passes `nginx -t`; the wrk scripts run
-for one second each against a stub server on 127.0.0.1 and print their summary."""
+"""Check the load test's setup without a load.
+
+The gateway configuration must render with the ceiling route, with raised and with shipped
+limits, and pass `nginx -t`. The wrk scripts run for one second each against a stub server on
+127.0.0.1 and must print their summary.
+"""
 
 from __future__ import annotations
 
@@ -51,9 +54,7 @@ def _check_config(folder: Path, *, raised: bool) -> str:
     add_ceiling_route(config.parent, free_port())
     if raised:
         raise_gateway_limits(config.parent)
-    result = subprocess.run(
-        nginx_command(config, "-t"), capture_output=True, text=True, timeout=30
-    )
+    result = subprocess.run(nginx_command(config, "-t"), capture_output=True, text=True, timeout=30)
     limits = "raised" if raised else "shipped"
     if result.returncode != 0:
         raise RuntimeError(f"nginx -t failed with {limits} limits:\n{result.stderr}")
@@ -69,14 +70,20 @@ def _check_scripts(folder: Path) -> list[str]:
         subscriptions_of_first_customer=0,
     )
     plan_file = folder / "plan.lua"
-    write_lua_plan(plan, {"catalog": 1, "event": 1, "order": 1, "login": 1, "dashboard": 1},
-                   plan_file)
+    write_lua_plan(
+        plan, {"catalog": 1, "event": 1, "order": 1, "login": 1, "dashboard": 1}, plan_file
+    )
     server = _StubServer(("127.0.0.1", 0), _StubHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        mix = run_wrk(url, script="mix.lua", connections=2, seconds=1,
-                      environment={"CUENTY_LOAD_PLAN": str(plan_file)})
+        mix = run_wrk(
+            url,
+            script="mix.lua",
+            connections=2,
+            seconds=1,
+            environment={"CUENTY_LOAD_PLAN": str(plan_file)},
+        )
         ceiling = run_wrk(url + "/ping", script="ceiling.lua", connections=1, seconds=1)
     finally:
         server.shutdown()
@@ -99,7 +106,7 @@ class _StubServer(ThreadingHTTPServer):
 
 
 class _StubHandler(BaseHTTPRequestHandler):
-    """Answer 201 with an order-shaped body to POST /v1/orders and 200 to everything else."""
+    """Return 201 with an order-shaped body to POST /v1/orders and 200 to everything else."""
 
     protocol_version = "HTTP/1.1"
 

@@ -1,5 +1,5 @@
 """Scenario 3: with the production limits, send more than each limit allows from one client
-and count the 429 problem+json answers against the count the configuration predicts.
+and count the 429 problem+json responses against the count the configuration predicts.
 
 Each check sends its own X-Forwarded-For address (the script connects from 127.0.0.1, a
 trusted proxy of the gateway), so the checks' buckets stay apart.
@@ -49,8 +49,9 @@ class LimitCheck:
         self.answered_by.add("service" if "x-ratelimit-limit" in response.headers else "gateway")
 
 
-def run_limit_checks(url: str, customer_tokens: list[str], customer_emails: list[str],
-                     password: str) -> list[LimitCheck]:
+def run_limit_checks(
+    url: str, customer_tokens: list[str], customer_emails: list[str], password: str
+) -> list[LimitCheck]:
     with httpx.Client(base_url=url, timeout=30) as client:
         return [
             _per_user(client, customer_tokens[0]),

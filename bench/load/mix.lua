@@ -81,7 +81,7 @@ local builders = {
 
 function request()
   if pending_order then
-    -- The customer who placed the order asks for its SPEI instructions right away.
+    -- The customer who placed the order requests its SPEI instructions right away.
     local order = pending_order
     pending_order = nil
     last_step, last_customer = "spei", order.customer

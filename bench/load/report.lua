@@ -1,8 +1,9 @@
 -- Summary of a wrk run as one line, "LOADJSON {...}", read by bench/load/runs.py.
 -- Latencies are in microseconds. A script that counts requests per step names its steps in
--- the global `step_names` and keeps, in each thread, the numbers `sent_<step>` and
--- `failed_<step>`; it appends each thread to `threads` in its setup(). They are plain numbers
--- because wrk 4.1's thread:get corrupts the thread's Lua stack when it copies nested tables.
+-- the global `step_names`. Each of its threads keeps the numbers `sent_<step>` and
+-- `failed_<step>`, and its setup() appends each thread to `threads`. The counts are plain
+-- numbers because wrk 4.1's thread:get corrupts the thread's Lua stack when it copies
+-- nested tables (its script_copy_value pops the table twice).
 
 threads = {}
 step_names = {}

@@ -89,8 +89,9 @@ def run_wrk(
 ) -> Figures:
     """Run wrk with one thread per connection and a script of this folder that prints its
     summary as report.lua does."""
-    header_options = [part for name, value in (headers or {}).items()
-                      for part in ("-H", f"{name}: {value}")]
+    header_options = [
+        part for name, value in (headers or {}).items() for part in ("-H", f"{name}: {value}")
+    ]
     command = [
         "wrk",
         "-t",
@@ -113,12 +114,11 @@ def run_wrk(
         timeout=TOOL_TIMEOUT_SECONDS,
         env={**os.environ, **(environment or {})},
     )
-    line = next(
-        (line for line in result.stdout.splitlines() if line.startswith("LOADJSON ")), None
-    )
+    line = next((line for line in result.stdout.splitlines() if line.startswith("LOADJSON ")), None)
     if result.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stdout[-2000:]}"
-                           f"{result.stderr[-2000:]}")
+        raise RuntimeError(
+            f"wrk failed ({result.returncode}): {result.stdout[-2000:]}{result.stderr[-2000:]}"
+        )
     report = json.loads(line.removeprefix("LOADJSON "))
     errors = report["errors"]
     failed = sum(int(errors[kind]) for kind in ("connect", "read", "write", "status", "timeout"))

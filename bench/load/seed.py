@@ -1,6 +1,7 @@
-"""Seed data for the load test, written through the gateway as a client would: the demo
-catalog, stock and staff (`cuenty demo load`), customers who sign up with a password, and two
-active subscriptions for the customer of the product description's `ab` run.
+"""Seed data for the load test, written through the gateway as a client would.
+
+The demo catalog, stock and staff come from `cuenty demo load`. Customers sign up with a
+password, and the customer of the `ab` run gets two active subscriptions.
 
 `write_lua_plan` hands the result to the wrk scripts as a Lua table.
 """
@@ -14,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from bench.load.stack import Stack, run_cli
+
 from cuenty.config import DEMO_SECRETS
 
 PASSWORD = "Girasol-Azul-2026"
@@ -24,8 +25,11 @@ OPERATIONS_EMAIL = "operaciones@cuenty.mx"
 # spread over several states as the dashboard groups them.
 POSTAL_CODES = ("06700", "44100", "64000", "72000", "97000")
 SUBSCRIPTION_WAIT_SECONDS = 60.0
-ANALYTICS_ROUTES = {"events": ("post", "/v1/analytics/events"),
-                    "dashboard": ("get", "/v1/analytics/dashboard")}
+# Steps of the mix (bench/load/mix.lua) that run only when their route exists.
+ANALYTICS_ROUTES = {
+    "event": ("post", "/v1/analytics/events"),
+    "dashboard": ("get", "/v1/analytics/dashboard"),
+}
 
 
 @dataclass
@@ -93,7 +97,9 @@ def _sign_up(client: httpx.Client, number: int) -> Customer:
 
 
 def _login(client: httpx.Client, email: str, password: str) -> str:
-    result = _expect(client.post("/v1/auth/login", json={"email": email, "password": password}), 200)
+    result = _expect(
+        client.post("/v1/auth/login", json={"email": email, "password": password}), 200
+    )
     return str(result["accessToken"])
 
 
@@ -105,8 +111,10 @@ def _plans(client: httpx.Client) -> list[dict[str, Any]]:
 def _subscribe(
     client: httpx.Client, customer: Customer, operations: str, plans: list[dict[str, Any]]
 ) -> int:
-    """Order two plans as `customer`, confirm both payments as operations staff, and wait for
-    the job worker to deliver them; return how many subscriptions the customer then has."""
+    """Order two plans as `customer` and confirm both payments as operations staff.
+
+    Then wait for the job worker to deliver them, and return how many subscriptions the
+    customer has."""
     customer_headers = {"Authorization": f"Bearer {customer.token}"}
     staff_headers = {"Authorization": f"Bearer {operations}"}
     for plan in plans[:2]:

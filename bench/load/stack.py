@@ -42,7 +42,7 @@ CEILING_PATH = "/_ceiling/ping"
 RAISED_SERVICE_LIMIT = "10000000/minute"
 RAISED_GATEWAY_RATE = "100000r/s"
 RAISED_GATEWAY_CONNECTIONS = 10000
-# The subscriptions service answers catalog, orders and subscriptions, so it gets the second
+# The subscriptions service serves catalog, orders and subscriptions, so it gets the second
 # replica; docker-stack.yml runs 2-3 replicas of each, which 2 cores cannot.
 DEFAULT_REPLICAS = {"auth": 1, "payments": 1, "subscriptions": 2, "analytics": 1}
 
@@ -57,7 +57,7 @@ class StackOptions:
 
 @dataclass
 class Stack:
-    """What `start_stack` started; `close` undoes all of it."""
+    """Processes, ports and scratch database of one run; `close` removes all of them."""
 
     options: StackOptions
     folder: Path
@@ -153,10 +153,10 @@ class Stack:
 
 
 def start_stack(options: StackOptions) -> Stack:
-    """Create the scratch database and Redis check, migrate it and render the certificates.
+    """Create and migrate the scratch database and make the gateway's test certificates.
 
-    Raises RuntimeError when the Redis database number already holds keys, because the run
-    flushes it.
+    Raises RuntimeError when the Redis database number already contains keys, because the
+    run flushes it.
     """
     with redis.Redis.from_url(f"redis://127.0.0.1:6379/{options.redis_db}") as client:
         if client.dbsize():
