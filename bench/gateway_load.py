@@ -37,7 +37,7 @@ from bench.load.dry_run import dry_run  # noqa: E402
 from bench.load.limits_check import run_limit_checks  # noqa: E402
 from bench.load.runs import log_offset, run_ab, run_wrk, step_latencies  # noqa: E402
 from bench.load.seed import PASSWORD, seed, write_lua_plan  # noqa: E402
-from bench.load.stack import CEILING_PATH, StackOptions, start_stack  # noqa: E402
+from bench.load.stack import CEILING_PATH, Stack, StackOptions, start_stack  # noqa: E402
 
 TOOLS = ("nginx", "openssl", "ab", "wrk")
 # Share of each step in the mix, in percent of the requests. Every order is followed by its
@@ -71,12 +71,13 @@ def main() -> None:
     results["machine"] = machine
     results["command"] = " ".join(sys.argv)
     results["processes"] = report.processes_line(options)
+    results["ab_command"] = f"ab -n {arguments.requests} -c {arguments.concurrency}"
     print(report.markdown(results))
     if arguments.output:
         Path(arguments.output).write_text(json.dumps(results, indent=2, default=str))
 
 
-def _run_scenarios(stack: Any, arguments: argparse.Namespace) -> dict[str, Any]:
+def _run_scenarios(stack: Stack, arguments: argparse.Namespace) -> dict[str, Any]:
     stack.start_services(production_limits=False)
     plan = seed(stack, arguments.customers)
     weights = {
@@ -217,6 +218,9 @@ def _parse_arguments() -> argparse.Namespace:
         help="render and check the gateway configuration and Lua scripts only",
     )
     arguments = parser.parse_args()
+    if arguments.customers < 3:
+        # The limit checks use the second and third customers, apart from the first's.
+        parser.error("--customers must be at least 3")
     if arguments.replicas is None:
         arguments.replicas = StackOptions().replicas
     return arguments

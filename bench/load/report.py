@@ -70,7 +70,10 @@ def markdown(results: dict[str, Any]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     titles = {
-        "ab": ("`ab -n 1000 -c 10` GET /v1/subscriptions", "`ab` same, bare FastAPI (ceiling)"),
+        "ab": (
+            f"`{results['ab_command']}` GET /v1/subscriptions",
+            f"`{results['ab_command']}`, bare FastAPI (ceiling)",
+        ),
         "keepalive": ("wrk keep-alive GET /v1/subscriptions", "wrk keep-alive, bare FastAPI"),
         "mix": ("wrk mix", "wrk, bare FastAPI (ceiling)"),
     }
