@@ -23,6 +23,10 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
+from cuenty.analytics.ga4.settings import Ga4Settings
+from cuenty.analytics.ml.settings import MlSettings
+from cuenty.analytics.rollups.settings import RollupSettings
+from cuenty.analytics.settings import AnalyticsSettings
 from cuenty.config import SECRET_FIELDS, Settings
 from cuenty.kit.jobs.settings import JobSettings
 from cuenty.orders.settings import OrderSettings
@@ -41,6 +45,10 @@ SETTINGS_CLASSES: tuple[tuple[type[BaseSettings], str, tuple[str, ...]], ...] = 
     (BankSettings, "Bank gateways and CEP", BANK_SECRET_FIELDS),
     (JobSettings, "Background jobs", ()),
     (WebhookSettings, "Outgoing webhooks", ()),
+    (AnalyticsSettings, "Analytics events", ()),
+    (RollupSettings, "Analytics dashboard and KPI alerts", ()),
+    (MlSettings, "Churn and revenue predictions", ()),
+    (Ga4Settings, "Google Analytics 4 forwarding", ("api_secret",)),
 )
 # Set by docker-stack.yml itself for every service; listed for reference only.
 SET_BY_STACK = frozenset(

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cuenty import __version__
+from cuenty.analytics.ga4 import metrics as ga4_metrics
 from cuenty.business_metrics import BusinessMetrics
 from cuenty.config import Settings, get_settings
 from cuenty.health import build_health_router
@@ -228,6 +229,8 @@ def _metrics_registry() -> CollectorRegistry:
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     GCCollector(registry=registry)
+    # Counters of jobs that the embedded runner may run in this process.
+    registry.register(ga4_metrics.REGISTRY)
     return registry
 
 

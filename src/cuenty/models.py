@@ -2,6 +2,8 @@
 
 from cuenty import heartbeat
 from cuenty.analytics import models as analytics_models
+from cuenty.analytics.ga4 import models as ga4_models
+from cuenty.analytics.ml import models as analytics_ml_models
 from cuenty.analytics.rollups import models as rollup_models
 from cuenty.catalog import models as catalog_models
 from cuenty.compliance import models as compliance_models
@@ -19,10 +21,12 @@ from cuenty.webhooks import models as webhooks_models
 
 __all__ = [
     "Base",
+    "analytics_ml_models",
     "analytics_models",
     "catalog_models",
     "chatwoot_models",
     "compliance_models",
+    "ga4_models",
     "heartbeat",
     "idempotency",
     "identity_models",

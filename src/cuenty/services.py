@@ -78,6 +78,7 @@ SERVICES: dict[str, Service] = {
                 "cuenty.analytics.endpoints:router",
                 "cuenty.analytics.rollups.endpoints:router",
                 "cuenty.analytics.rollups.alert_endpoints:router",
+                "cuenty.analytics.ml.endpoints:router",
             ),
         ),
         Service(

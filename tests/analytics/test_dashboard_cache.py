@@ -117,7 +117,7 @@ async def test_incremental_refresh_rewrites_affected_days_only(engine: AsyncEngi
 
 async def test_empty_daily_tables_force_a_full_rebuild(engine: AsyncEngine) -> None:
     await refresh(engine, now=NOW)
-    # Received long before the last refresh, as events were before migration 0013.
+    # Received long before the last refresh, as events were before migration 0015.
     old = event("page_view", "2026-03-01T10:00:00-06:00", anonymous_id="a")
     await store(engine, _received(old, NOW - timedelta(days=30)))
 

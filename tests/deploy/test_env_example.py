@@ -8,6 +8,10 @@ import sys
 
 from pydantic_settings import BaseSettings
 
+from cuenty.analytics.ga4.settings import Ga4Settings
+from cuenty.analytics.ml.settings import MlSettings
+from cuenty.analytics.rollups.settings import RollupSettings
+from cuenty.analytics.settings import AnalyticsSettings
 from cuenty.config import Settings
 from cuenty.kit.jobs.settings import JobSettings
 from cuenty.orders.settings import OrderSettings
@@ -26,6 +30,10 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     BankSettings,
     JobSettings,
     WebhookSettings,
+    AnalyticsSettings,
+    RollupSettings,
+    MlSettings,
+    Ga4Settings,
 )
 
 

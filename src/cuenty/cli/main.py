@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
+from cuenty.cli.analytics import analytics_app
 from cuenty.cli.compliance import compliance_app
 from cuenty.cli.identity import dev_app, keys_app
 from cuenty.cli.inventory import rotate_credentials
@@ -32,6 +33,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(dev_app, name="dev")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(compliance_app, name="compliance")
+app.add_typer(analytics_app, name="analytics")
 app.add_typer(statements_app, name="statements")
 app.command("reconcile")(reconcile)
 app.command("worker")(worker)

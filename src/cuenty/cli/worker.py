@@ -34,6 +34,7 @@ def worker(
     """Run background jobs, periodic schedules and the event relay (PostgreSQL only)."""
     from prometheus_client import CollectorRegistry, start_http_server
 
+    from cuenty.analytics.ga4 import metrics as ga4_metrics
     from cuenty.kit.jobs import load_task_modules
     from cuenty.kit.jobs.metrics import JobMetrics
     from cuenty.kit.jobs.settings import JobSettings
@@ -55,6 +56,7 @@ def worker(
 
     registry = CollectorRegistry(auto_describe=True)
     metrics = JobMetrics(registry)
+    registry.register(ga4_metrics.REGISTRY)
     if metrics_port is not None:
         start_http_server(metrics_port, addr=metrics_host, registry=registry)
     typer.echo(

@@ -36,7 +36,7 @@ from cuenty.identity.sessions import TokenPair, start_session
 from cuenty.kit import jobs
 from cuenty.kit.errors import BadRequestError
 from cuenty.kit.i18n import N_
-from cuenty.kit.security import hash_password, verify_password
+from cuenty.kit.security import hash_password, hash_password_off_loop, verify_password_off_loop
 
 
 @cache
@@ -85,7 +85,7 @@ async def login(session: AsyncSession, ctx: IdentityContext, data: LoginRequest)
         # Counted before the password check, so the same account reached by email and by
         # phone shares one limit, and a correct password past the limit is not revealed.
         await ctx.limit_auth_attempt("login-account", str(user.id), by_address=False)
-    matches, new_hash = verify_password(
+    matches, new_hash = await verify_password_off_loop(
         data.password, user.password_hash if user and user.password_hash else _dummy_hash()
     )
     if user is None or user.password_hash is None or not matches:
@@ -341,7 +341,7 @@ async def _register_with_password(
         email=email,
         name=data.name.strip(),
         postal_code=data.postal_code,
-        password_hash=hash_password(data.password),
+        password_hash=await hash_password_off_loop(data.password),
         delivery_channel=DeliveryChannel.EMAIL.value,
     )
     await _insert_user(session, user)

@@ -5,6 +5,7 @@ A bcrypt hash that verifies is replaced by an Argon2id one (`verify_and_update`)
 
 from __future__ import annotations
 
+from anyio import to_thread
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
@@ -30,6 +31,17 @@ def verify_password(password: str, password_hash: str) -> tuple[bool, str | None
     if len(password.encode()) > MAX_PASSWORD_BYTES:
         return False, None
     return _hasher.verify_and_update(password, password_hash)
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """`hash_password` in a worker thread: an Argon2id hash takes a sizeable fraction of a
+    second of CPU, which would otherwise stop every other request of the process."""
+    return await to_thread.run_sync(hash_password, password)
+
+
+async def verify_password_off_loop(password: str, password_hash: str) -> tuple[bool, str | None]:
+    """`verify_password` in a worker thread, for the same reason."""
+    return await to_thread.run_sync(verify_password, password, password_hash)
 
 
 def _check_length(password: str) -> None:

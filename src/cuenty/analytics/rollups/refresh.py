@@ -90,7 +90,7 @@ async def refresh_rollups(
 
 
 async def _tables_empty(session: AsyncSession) -> bool:
-    """Return True until a refresh fills the daily tables, e.g. right after migration 0013."""
+    """Return True until a refresh fills the daily tables, e.g. right after migration 0015."""
     found = await session.scalar(select(daily.state_metrics.c.local_date).limit(1))
     return found is None
 

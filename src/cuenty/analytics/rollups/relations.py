@@ -1,6 +1,6 @@
 """The five rollups the product description names, declared once for both databases.
 
-The four day-keyed ones are views over the `daily.py` tables (migration 0013): materialized
+The four day-keyed ones are views over the `daily.py` tables (migration 0015): materialized
 on PostgreSQL, refreshed concurrently after the tables; plain views on SQLite. The services
 health summary is a materialized view over `service_health` on PostgreSQL and a table that
 `refresh.py` rewrites on SQLite. They live in their own MetaData because `Base.metadata`

@@ -53,7 +53,9 @@ async def send(
         log.warning("bank.timeout", bank=bank, url=_safe_url(request), error=type(error).__name__)
         params = {"bank": bank, "seconds": f"{timeout_seconds:g}"}
         raise BankTimeoutError(params=params) from error
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, OSError) as error:
+        # OSError: with TLS 1.3 a server that refuses the client certificate says so after the
+        # handshake, and that alert can surface as a bare ssl.SSLError on the first read.
         log.warning("bank.unreachable", bank=bank, url=_safe_url(request), error=repr(error))
         raise BankUpstreamError(params={"bank": bank}) from error
 

@@ -7,8 +7,8 @@ day-keyed rollups become views over those tables: materialized on PostgreSQL, re
 concurrently by `refresh_all_materialized_views()`; plain views on SQLite. The first
 refresh after this revision rebuilds the tables in full, because they start empty.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05
 """
 
@@ -19,8 +19,8 @@ import importlib
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
