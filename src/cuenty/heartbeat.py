@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import String, delete, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import String, delete, exists, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from cuenty import __version__
 from cuenty.kit.clock import utc_now
@@ -25,6 +25,11 @@ from cuenty.kit.db import Base, UTCDateTime, transaction
 
 # Rows older than this are deleted: the instance stopped or was replaced long ago.
 HEARTBEAT_RETENTION = timedelta(days=1)
+# A process silent this long while another of its service reports has stopped or been
+# replaced: its row goes, so a restart does not leave the service "degraded". The newest row
+# of a service is kept (up to the retention) so a service whose processes all stopped shows
+# as down instead of vanishing.
+REPLACED_AFTER = timedelta(minutes=10)
 # A beat is one readiness check (2 s timeout each) and one short write.
 STOP_TIMEOUT_SECONDS = 10.0
 
@@ -84,6 +89,16 @@ async def record_heartbeat(
         await session.execute(
             delete(ServiceHeartbeat).where(
                 ServiceHeartbeat.last_seen_at < moment - HEARTBEAT_RETENTION
+            )
+        )
+        newer = aliased(ServiceHeartbeat)
+        await session.execute(
+            delete(ServiceHeartbeat).where(
+                ServiceHeartbeat.last_seen_at < moment - REPLACED_AFTER,
+                exists().where(
+                    newer.service == ServiceHeartbeat.service,
+                    newer.last_seen_at > ServiceHeartbeat.last_seen_at,
+                ),
             )
         )
 

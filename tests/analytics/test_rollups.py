@@ -72,6 +72,21 @@ async def test_services_health_summary(engine: AsyncEngine) -> None:
     assert rows["auth"].last_seen_at == stale
 
 
+async def test_replaced_process_leaves_the_summary(engine: AsyncEngine) -> None:
+    factory = create_session_factory(engine)
+    ok = {"database": "ok"}
+    moment = await _database_now(engine)
+    earlier = moment - timedelta(minutes=11)
+    await record_heartbeat(factory, ["payments"], "old", ok, started_at=earlier, now=earlier)
+    await record_heartbeat(factory, ["payments"], "new", ok, started_at=moment, now=moment)
+    await refresh(engine, now=moment)
+    table = relations.services_health_summary
+    async with engine.connect() as connection:
+        row = (await connection.execute(select(table))).one()
+
+    assert (row.instances, row.instances_up, row.status) == (1, 1, "up")
+
+
 async def _database_now(engine: AsyncEngine) -> datetime:
     if engine.dialect.name != "postgresql":
         return datetime.now(UTC)
