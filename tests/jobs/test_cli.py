@@ -49,3 +49,25 @@ def test_worker_refuses_sqlite(sqlite_env: Path) -> None:
     result = runner.invoke(app, ["worker"])
     assert result.exit_code == 2
     assert "needs PostgreSQL" in result.output
+
+
+def test_run_queues_a_known_job(sqlite_env: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+
+    queued = runner.invoke(app, ["jobs", "run", "analytics.refresh_rollups"])
+    status = runner.invoke(app, ["jobs", "status"])
+
+    assert queued.exit_code == 0, queued.output
+    assert "queued to run now" in queued.output
+    assert "due and waiting: 1" in status.output
+
+
+def test_run_refuses_an_unknown_job_and_bad_payload(sqlite_env: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+
+    unknown = runner.invoke(app, ["jobs", "run", "analytics.nothing"])
+    not_json = runner.invoke(app, ["jobs", "run", "analytics.refresh_rollups", "--payload", "{"])
+
+    assert unknown.exit_code == 2
+    assert "unknown job" in unknown.output
+    assert not_json.exit_code == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated
 
 import typer
@@ -10,7 +11,7 @@ import typer
 from cuenty.config import get_settings
 
 jobs_app = typer.Typer(
-    help="Background jobs: schedules, status, retry, cancel.", no_args_is_help=True
+    help="Background jobs: schedules, status, run now, retry, cancel.", no_args_is_help=True
 )
 
 
@@ -46,6 +47,25 @@ def status() -> None:
     for failure in failures:
         typer.echo(f"failed #{failure.id} {failure.name} after {failure.attempts} attempt(s): ")
         typer.echo(f"    {failure.last_error or '(no error recorded)'}")
+
+
+@jobs_app.command("run")
+def run_now(
+    name: Annotated[str, typer.Argument(help="Job name, as `cuenty jobs schedule` lists it.")],
+    payload: Annotated[str, typer.Option(help="JSON object passed to the job.")] = "{}",
+) -> None:
+    """Queue a job to run now, for example `analytics.refresh_rollups` or
+    `analytics.predictions_daily`; a worker (or `make run`'s runner) executes it."""
+    try:
+        body = json.loads(payload)
+    except json.JSONDecodeError as error:
+        typer.echo(f"--payload is not JSON: {error}", err=True)
+        raise typer.Exit(2) from error
+    if not isinstance(body, dict):
+        typer.echo("--payload must be a JSON object", err=True)
+        raise typer.Exit(2)
+    job_id = asyncio.run(_queue(name, body))
+    typer.echo(f"job {job_id} ({name}) queued to run now")
 
 
 @jobs_app.command("retry")
@@ -94,5 +114,23 @@ async def _change(job_id: int, action: str) -> None:
     except admin.JobStateError as error:
         typer.echo(f"cannot {action} job {job_id}: it is {error.status}", err=True)
         raise typer.Exit(1) from error
+    finally:
+        await engine.dispose()
+
+
+async def _queue(name: str, payload: dict[str, object]) -> int | None:
+    from cuenty.kit import jobs
+    from cuenty.kit.db import create_engine, create_session_factory, transaction
+    from cuenty.kit.jobs.settings import JobSettings
+
+    jobs.load_task_modules(extra=JobSettings().task_modules)
+    if name not in jobs.registry.handlers:
+        known = "`cuenty jobs schedule` lists the periodic ones"
+        typer.echo(f"unknown job {name!r}; {known}", err=True)
+        raise typer.Exit(2)
+    engine = create_engine(get_settings().database_url)
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            return await jobs.enqueue(session, name, payload)
     finally:
         await engine.dispose()
