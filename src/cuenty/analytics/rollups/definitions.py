@@ -57,6 +57,8 @@ GROUP BY 1, 2""",  # noqa: S608 - built from the constants above
 SELECT e.local_date AS local_date, e.state_code AS state_code,{COUNTS}
 FROM analytics_events e {where}
 GROUP BY e.local_date, e.state_code""",  # noqa: S608 - built from constants
+        # TODO: a visit linked to a user later keeps the state it was stored with (usually
+        # "unknown"), so that user counts in two states' users, though once in total_users.
         "analytics_daily_user_days": f"""
 SELECT DISTINCT e.local_date AS local_date, e.state_code AS state_code,
     coalesce(e.user_id, l.user_id) AS user_id
