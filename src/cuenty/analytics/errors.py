@@ -31,6 +31,10 @@ RULES = {
     "personal_data_value": N_(
         "The value looks like personal data ({kind}); events of type {event_type} may not carry it."
     ),
+    "personal_data_url": N_(
+        "The query string carries what looks like personal data ({kind}); events of type "
+        "{event_type} may not carry it."
+    ),
 }
 
 
