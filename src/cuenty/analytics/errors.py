@@ -67,6 +67,15 @@ class OriginNotAllowedError(ForbiddenError):
     )
 
 
+class OriginMissingError(ForbiddenError):
+    code = "origin_missing"
+    title = N_("Origin header missing")
+    detail = N_(
+        "A publishable ingest key is accepted only from a browser page: the request needs the "
+        "Origin header of one of the key's configured origins."
+    )
+
+
 class IngestKeyUserError(ForbiddenError):
     code = "ingest_key_anonymous_only"
     title = N_("Anonymous events only")
