@@ -162,6 +162,7 @@ def test_personal_data_inside_text(value: str, kind: str) -> None:
         "order-5512345678",
         "plan netflix 4 perfiles por 3 meses",
         "código ABC123456XYZ",
+        "score 0.1234567890",
     ],
 )
 def test_ids_inside_text_pass(value: str) -> None:

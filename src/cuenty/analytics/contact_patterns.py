@@ -12,6 +12,8 @@ EMAIL = re.compile(r"[^\s@/?&=]+@[^\s@/?&=]+\.[A-Za-z]{2,}")
 # A run of digits with the separators people type counts as a phone at 10-15 digits, because a
 # Mexican national number has 10. Runs glued to letters or dashes (UUIDs) are left alone.
 PHONE_CANDIDATE = re.compile(r"(?<![\w-])\+?\d[\d\s().-]{6,}\d(?![\w-])")
+# A number with one decimal point, such as "0.1234567890", is a measurement, not a phone.
+DECIMAL = re.compile(r"\d+\.\d+")
 MIN_PHONE_DIGITS = 10
 MAX_PHONE_DIGITS = 15
 # The birth date as YYMMDD, as CURP and RFC carry it. Checking month and day keeps out
@@ -28,6 +30,8 @@ def has_email(text: str) -> bool:
 
 def has_phone(text: str) -> bool:
     for match in PHONE_CANDIDATE.finditer(text):
+        if DECIMAL.fullmatch(match.group(0)):
+            continue
         digits = sum(char.isdigit() for char in match.group(0))
         if MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS:
             return True
