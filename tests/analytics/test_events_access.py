@@ -122,6 +122,8 @@ async def test_publishable_key_without_origin_is_403(
     headers = {"X-Ingest-Key": INGEST_KEY}
     response = await client.post(EVENTS, json=page_view(anonymousId="a"), headers=headers)
     assert response.status_code == 403
+    assert response.json()["code"] == "origin_missing"
+    assert "Origin" in response.json()["detail"]
 
 
 async def test_unknown_publishable_key_is_401(
@@ -174,6 +176,9 @@ async def test_preflight_for_other_origin_gets_no_cors(
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
     )
     assert "access-control-allow-origin" not in response.headers
+    assert response.status_code == 403
+    assert response.json()["code"] == "origin_not_allowed"
+    assert "https://evil.example" in response.json()["detail"]
 
 
 async def test_publishable_key_has_its_own_rate_limit(

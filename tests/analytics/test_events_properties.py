@@ -139,3 +139,60 @@ async def test_settings_allow_personal_data_for_listed_types(
     event = page_view(anonymousId="a", eventType="contact_form", properties={"email": "a@b.mx"})
     response = await client.post(EVENTS, json=event, headers=browser_headers())
     assert response.status_code == 202, response.text
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("escribe a ana@example.com", "email"),
+        ("tel 55 1234 5678", "phone"),
+        ("llámame al (55) 1234-5678 en la tarde", "phone"),
+        ("Mi CURP es LOOA531113HTCPBN07", "CURP"),
+        ("mi rfc: gode561231gr8, gracias", "RFC"),
+    ],
+)
+def test_personal_data_inside_text(value: str, kind: str) -> None:
+    assert personal_data_kind_of_value(value) == kind
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "pedido 6f1c2a3e-1234-4c5d-9e8f-1234567890ab",
+        "order-5512345678",
+        "plan netflix 4 perfiles por 3 meses",
+        "código ABC123456XYZ",
+        "score 0.1234567890",
+    ],
+)
+def test_ids_inside_text_pass(value: str) -> None:
+    assert personal_data_kind_of_value(value) is None
+
+
+async def test_page_url_query_personal_data(
+    client: httpx.AsyncClient, analytics: AnalyticsSettings
+) -> None:
+    url = "https://cuenty.mx/registro?email=ana@example.com&tel=5512345678"
+    event = page_view(anonymousId="a", pageUrl=url)
+    response = await client.post(EVENTS, json=event, headers=browser_headers())
+    [error] = response.json()["errors"]
+    assert (response.status_code, error["pointer"], error["code"]) == (
+        422,
+        "#/pageUrl",
+        "personal_data_url",
+    )
+
+
+async def test_referrer_query_personal_data(
+    client: httpx.AsyncClient, analytics: AnalyticsSettings
+) -> None:
+    event = page_view(anonymousId="a", referrer="https://example.com/?q=55+1234+5678")
+    response = await client.post(EVENTS, json=event, headers=browser_headers())
+    assert response.json()["errors"][0]["pointer"] == "#/referrer"
+
+
+async def test_utm_query_passes(client: httpx.AsyncClient, analytics: AnalyticsSettings) -> None:
+    url = "https://cuenty.mx/?utm_source=google&utm_campaign=buen_fin_2026&gclid=Cj0KCQ"
+    event = page_view(anonymousId="a", pageUrl=url)
+    response = await client.post(EVENTS, json=event, headers=browser_headers())
+    assert response.status_code == 202

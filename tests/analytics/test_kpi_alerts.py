@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +22,7 @@ from cuenty.kit.db import create_session_factory, transaction
 from cuenty.kit.jobs.models import OutboxEntry
 from cuenty.notifications.events import kpi_alert_fired
 from cuenty.notifications.models import Notification
+from cuenty.notifications.templates import format_metric, render
 from tests.analytics.rollup_support import event, refresh, store
 from tests.compliance.helpers import customer, staff
 from tests.conftest import make_settings
@@ -100,12 +102,28 @@ async def test_forecast_needs_history(engine: AsyncEngine) -> None:
     evaluations = await _evaluate(engine, NOW)
 
     assert evaluations[0].status == "insufficient_history"
-    assert evaluations[0].reason == "needs 14 days of history, has 4"
+    assert evaluations[0].reason == "Needs {needed} days of history, has {available}."
+    assert evaluations[0].reason_params == {"needed": "14", "available": "4"}
     assert await _firings(engine) == []
     async with create_session_factory(engine)() as session:
         rule = await session.get(KpiAlertRule, rule_id)
     assert rule is not None and rule.last_evaluation is not None
-    assert rule.last_evaluation["reason"] == "needs 14 days of history, has 4"
+    assert rule.last_evaluation["reasonParams"] == {"needed": "14", "available": "4"}
+
+
+async def test_history_reason_follows_locale(
+    engine: AsyncEngine, client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers = await _ops(client, app)
+    rule_id = await _rule(engine, comparison="outside_forecast", threshold=None)
+    await _evaluate(engine, NOW)
+    path = f"/v1/analytics/alerts/rules/{rule_id}"
+
+    spanish = await client.get(path, headers=headers)
+    english = await client.get(path, headers={**headers, "Accept-Language": "en"})
+
+    assert spanish.json()["lastEvaluation"]["reason"] == "Necesita 14 días de historial, tiene 0."
+    assert english.json()["lastEvaluation"]["reason"] == "Needs 14 days of history, has 0."
 
 
 async def test_forecast_flags_outlier(engine: AsyncEngine) -> None:
@@ -148,6 +166,8 @@ async def test_firing_notifies_staff(
         )
     assert sent == 1
     assert [notification.user_id for notification in notifications] == [ops_id]
+    assert notifications[0].context["value"] == "$150.00 MXN"
+    assert notifications[0].context["bound"] == "$100.00 MXN"
 
 
 async def test_refresh_job_skips_while_leased(engine: AsyncEngine) -> None:
@@ -244,3 +264,32 @@ async def test_rules_customer_forbidden(client: httpx.AsyncClient) -> None:
 async def test_firings_anonymous_unauthorized(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/analytics/alerts/firings")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "text"),
+    [
+        ("revenue", 70.0, "$70.00 MXN"),
+        ("visits", 124.0, "124"),
+        ("payments", 1234.6, "1,235"),
+        ("conversion_rate", 0.0345, "3.45%"),
+    ],
+)
+def test_alert_values_formatted_by_metric(metric: str, value: float, text: str) -> None:
+    assert format_metric(metric, value) == text
+
+
+def test_alert_message_shows_money() -> None:
+    context = {
+        "ruleName": "Ingresos bajos",
+        "metric": "revenue",
+        "value": format_metric("revenue", 70.0),
+        "comparison": "lt",
+        "bound": format_metric("revenue", 100),
+        "windowStart": NOW.isoformat(),
+        "windowEnd": NOW.isoformat(),
+    }
+
+    rendered = render("kpi_alert", "es-MX", context)
+
+    assert "ingreso neto = $70.00 MXN, menor que $100.00 MXN" in rendered.body

@@ -31,6 +31,10 @@ RULES = {
     "personal_data_value": N_(
         "The value looks like personal data ({kind}); events of type {event_type} may not carry it."
     ),
+    "personal_data_url": N_(
+        "The query string carries what looks like personal data ({kind}); events of type "
+        "{event_type} may not carry it."
+    ),
 }
 
 
@@ -60,6 +64,15 @@ class OriginNotAllowedError(ForbiddenError):
     detail = N_(
         "This ingest key accepts events only from its configured origins; the request came "
         "from {origin}."
+    )
+
+
+class OriginMissingError(ForbiddenError):
+    code = "origin_missing"
+    title = N_("Origin header missing")
+    detail = N_(
+        "A publishable ingest key is accepted only from a browser page: the request needs the "
+        "Origin header of one of the key's configured origins."
     )
 
 

@@ -27,7 +27,7 @@ from cuenty.analytics.errors import (
 )
 from cuenty.analytics.location import states_of_users
 from cuenty.analytics.models import UNKNOWN_STATE, Source
-from cuenty.analytics.properties import check_properties
+from cuenty.analytics.properties import check_properties, check_url_query
 from cuenty.analytics.repository import insert_events
 from cuenty.analytics.schemas import EventIn, EventResult, IngestOut
 from cuenty.analytics.settings import AnalyticsSettings
@@ -169,14 +169,21 @@ def _broken_rules(
             errors.append(rule_error("identity_missing", f"{pointer}/anonymousId"))
         if event.user_id is not None and event.user_id not in states:
             errors.append(rule_error("user_not_found", f"{pointer}/userId"))
+        allowed = event.event_type in settings.personal_data_event_types
         errors.extend(
             check_properties(
                 event.properties,
                 f"{pointer}/properties",
                 event.event_type,
-                personal_data_allowed=event.event_type in settings.personal_data_event_types,
+                personal_data_allowed=allowed,
             )
         )
+        for field, url in (("pageUrl", event.page_url), ("referrer", event.referrer)):
+            errors.extend(
+                check_url_query(
+                    url, f"{pointer}/{field}", event.event_type, personal_data_allowed=allowed
+                )
+            )
     return errors
 
 

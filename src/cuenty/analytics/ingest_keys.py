@@ -21,12 +21,18 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cuenty.analytics.errors import IngestKeyInvalidError, OriginNotAllowedError
+from cuenty.analytics.errors import (
+    IngestKeyInvalidError,
+    OriginMissingError,
+    OriginNotAllowedError,
+)
 from cuenty.analytics.events import Caller, CallerKind
 from cuenty.analytics.settings import AnalyticsSettings, analytics_settings
 from cuenty.identity.access import authenticate
 from cuenty.identity.authentication import API_KEY_HEADER, bearer_token
 from cuenty.identity.errors import InsufficientScopeError
+from cuenty.kit.errors import problem_response
+from cuenty.kit.i18n import DEFAULT_LOCALE, negotiate_locale
 from cuenty.kit.net import client_ip
 from cuenty.kit.ratelimit import Bucket, parse_limit
 
@@ -90,10 +96,15 @@ class IngestCorsMiddleware:
             return
         headers = Headers(scope=scope)
         origin = headers.get("origin")
+        preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in headers
         if not origin or not self.settings().allows_any_origin(origin):
+            if preflight and origin and origin not in _app_cors_origins(scope):
+                # Otherwise the router returns 405 Method Not Allowed, which hides the cause.
+                await _origin_rejected(scope, headers, origin)(scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
-        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+        if preflight:
             await _preflight(origin)(scope, receive, send)
             return
 
@@ -114,13 +125,35 @@ def _ingest_key_caller(request: Request, key: str) -> Caller:
     if origins is None:
         raise IngestKeyInvalidError()
     origin = request.headers.get("origin")
+    if origin is None:
+        raise OriginMissingError()
     if origin not in origins:
-        raise OriginNotAllowedError(params={"origin": origin or "-"})
+        raise OriginNotAllowedError(params={"origin": origin})
     return Caller(CallerKind.INGEST_KEY)
 
 
 def _has_credentials(connection: HTTPConnection) -> bool:
     return bool(connection.headers.get(API_KEY_HEADER)) or bearer_token(connection) is not None
+
+
+def _app_cors_origins(scope: Scope) -> list[str]:
+    """Return the origins of the app-wide CORS middleware, which handles their preflights."""
+    state = getattr(scope.get("app"), "state", None)
+    settings = getattr(state, "settings", None)
+    return list(getattr(settings, "cors_origins", None) or [])
+
+
+def _origin_rejected(scope: Scope, headers: Headers, origin: str) -> Response:
+    """Build the 403 of a preflight from an origin no ingest key lists, without CORS headers,
+    so the browser blocks the request."""
+    state = getattr(scope.get("app"), "state", None)
+    default = getattr(state, "default_locale", DEFAULT_LOCALE)
+    return problem_response(
+        OriginNotAllowedError(params={"origin": origin}),
+        locale=negotiate_locale(headers.get("accept-language"), default),
+        instance=scope["path"],
+        request_id=scope.get("state", {}).get("request_id"),
+    )
 
 
 def _preflight(origin: str) -> Response:

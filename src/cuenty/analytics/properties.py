@@ -12,7 +12,9 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+from cuenty.analytics.contact_patterns import personal_data_in_text
 from cuenty.analytics.errors import rule_error
 from cuenty.kit.validation import FieldError, json_pointer
 
@@ -46,12 +48,6 @@ PERSONAL_KEY_WORDS = {
     "cvc": "card",
     "clabe": "CLABE",
 }
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Phone numbers as people type them: 10 national digits, optionally +52 (and the obsolete 1),
-# with spaces, dashes, dots or parentheses.
-PHONE = re.compile(r"^\+?[\d\s().\-]{10,20}$")
-CURP = re.compile(r"^[A-Z][AEIOUX][A-Z]{2}\d{6}[HM][A-Z]{5}[A-Z\d]\d$")
-RFC = re.compile(r"^[A-ZÑ&]{3,4}\d{6}[A-Z\d]{3}$")
 CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 NON_ALNUM = re.compile(r"[^a-z0-9]+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -83,22 +79,30 @@ def personal_data_kind_of_key(key: str) -> str | None:
 
 
 def personal_data_kind_of_value(value: str) -> str | None:
-    """Return the kind of personal data a string value looks like, or None."""
-    text = value.strip()
-    if EMAIL.match(text):
-        return "email"
-    compact = re.sub(r"[\s\-]", "", text).upper()
+    """Return the kind of personal data a string value is or contains, or None.
+
+    Card numbers and CLABEs count only as the whole value. Emails, phones, CURPs and RFCs are
+    found anywhere, such as inside a free-text note.
+    """
+    compact = re.sub(r"[\s\-]", "", value.strip())
     if compact.isdigit() and 13 <= len(compact) <= 19 and _passes_luhn(compact):
         return "card"
     if compact.isdigit() and len(compact) == 18:
         return "CLABE"
-    if PHONE.match(text) and _is_phone_digits(re.sub(r"\D", "", text)):
-        return "phone"
-    if CURP.match(compact):
-        return "CURP"
-    if RFC.match(compact):
-        return "RFC"
-    return None
+    return personal_data_in_text(value)
+
+
+def check_url_query(
+    url: str | None, pointer: str, event_type: str, *, personal_data_allowed: bool
+) -> list[FieldError]:
+    """Return an error when a value in the URL's query string looks like personal data."""
+    if url is None or personal_data_allowed:
+        return []
+    for _name, value in parse_qsl(urlsplit(url).query, keep_blank_values=False):
+        kind = personal_data_kind_of_value(value)
+        if kind is not None:
+            return [rule_error("personal_data_url", pointer, kind=kind, event_type=event_type)]
+    return []
 
 
 def _check_value(value: Any, path: list[str | int], depth: int) -> Iterator[FieldError]:
@@ -165,14 +169,6 @@ def _under(error: FieldError, pointer: str) -> FieldError:
         message=error.message,
         pointer=f"#{pointer}{inner}",
         params=error.params,
-    )
-
-
-def _is_phone_digits(digits: str) -> bool:
-    if len(digits) == 10:
-        return True
-    return (len(digits) == 12 and digits.startswith("52")) or (
-        len(digits) == 13 and digits.startswith("521")
     )
 
 

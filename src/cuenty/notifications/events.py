@@ -14,6 +14,7 @@ from cuenty.identity.service import staff_user_ids
 from cuenty.notifications import privacy_events
 from cuenty.notifications.privacy_events import EventSender
 from cuenty.notifications.service import send
+from cuenty.notifications.templates import format_metric
 
 STAFF_ALERT_ROLES = (Role.OPERATIONS.value, Role.ADMIN.value)
 
@@ -180,12 +181,17 @@ async def kpi_alert_fired(
 ) -> int:
     """Tell each recipient the analytics package resolved that a KPI rule fired."""
     forecast = data["comparison"] == "outside_forecast"
-    bound = f"{data['lowerBound']} - {data['upperBound']}" if forecast else str(data["threshold"])
+    metric = data["metric"]
+    if forecast:
+        lower = format_metric(metric, data["lowerBound"])
+        bound = f"{lower} - {format_metric(metric, data['upperBound'])}"
+    else:
+        bound = format_metric(metric, data["threshold"])
     context = {
         "firingId": data["firingId"],
         "ruleName": data["ruleName"],
         "metric": data["metric"],
-        "value": data["value"],
+        "value": format_metric(metric, data["value"]),
         "comparison": data["comparison"],
         "bound": bound,
         "windowStart": data["windowStart"],

@@ -216,6 +216,23 @@ def format_money(value: Any) -> str:
     return f"${amount:,.2f} MXN"
 
 
+def format_metric(metric: str, value: Any) -> str:
+    """Format a KPI value: revenue as money, the conversion rate as a percentage, the other
+    metrics (counts) as whole numbers."""
+    if value is None:
+        return "-"
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if metric == "revenue":
+        return format_money(number)
+    if metric == "conversion_rate":
+        return f"{number * 100:.2f}%"
+    # Forecast bounds of a count are fractional, so they are rounded to the nearest unit.
+    return f"{number.quantize(Decimal(1)):,}"
+
+
 def _format_moment(value: Any, folder: str) -> str:
     moment = _parse_datetime(value)
     if moment is None:

@@ -141,3 +141,47 @@ def test_too_few_customers_reported(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "at least" in result.output
+
+
+def test_too_few_rows_counted_as_customers(tmp_path: Path) -> None:
+    path = _write_telco(tmp_path / "telco.csv", 40)
+
+    result = runner.invoke(app, ["analytics", "churn-backtest", str(path)])
+
+    assert "40 customers" in result.output
+    assert "renewal decisions" not in result.output
+
+
+def test_empty_file_exits_2_with_message(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+
+    result = runner.invoke(app, ["analytics", "churn-backtest", str(path)])
+
+    assert result.exit_code == 2
+    assert "is empty" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_files_read(tmp_path: Path, delimiter: str) -> None:
+    path = _write_spanish(tmp_path / "clientes.csv", 50)
+    text = path.read_text(encoding="utf-8").replace(",", delimiter)
+    path.write_text(text, encoding="utf-8")
+
+    table = load_customer_table(path)
+
+    assert table.layout.name == "cuenty"
+    assert table.rows == 50
+
+
+def test_negative_tenure_names_column_and_line(tmp_path: Path) -> None:
+    path = _write_telco(tmp_path / "telco.csv", 10)
+    lines = path.read_text().splitlines()
+    fields = lines[5].split(",")
+    fields[1] = "-3"
+    lines[5] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+
+    with pytest.raises(CustomerTableError, match="column tenure, line 6: '-3' is negative"):
+        load_customer_table(path)

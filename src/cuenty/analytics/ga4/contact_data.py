@@ -10,6 +10,13 @@ import re
 import unicodedata
 from typing import Any
 
+from cuenty.analytics.contact_patterns import (
+    MAX_PHONE_DIGITS,
+    MIN_PHONE_DIGITS,
+    has_email,
+    has_phone,
+)
+
 # Keys compared after lower-casing and dropping accents, "_", "-", "." and spaces.
 PERSONAL_KEYS = frozenset(
     {
@@ -32,13 +39,6 @@ PERSONAL_KEYS = frozenset(
 )
 PERSONAL_KEY_PARTS = ("email", "phone", "telefono", "celular", "whatsapp")
 
-EMAIL = re.compile(r"[^\s@/?&=]+@[^\s@/?&=]+\.[A-Za-z]{2,}")
-# A run of digits with the separators people type counts as a phone at 10-15 digits, because a
-# Mexican national number has 10. Runs glued to letters or dashes (UUIDs) are left alone.
-PHONE_CANDIDATE = re.compile(r"(?<![\w-])\+?\d[\d\s().-]{6,}\d(?![\w-])")
-MIN_PHONE_DIGITS = 10
-MAX_PHONE_DIGITS = 15
-
 
 def is_personal(key: str, value: Any) -> bool:
     """Return whether a parameter names or carries an email or a phone number."""
@@ -55,13 +55,7 @@ def is_personal(key: str, value: Any) -> bool:
 
 
 def looks_like_email_or_phone(text: str) -> bool:
-    if EMAIL.search(text):
-        return True
-    for match in PHONE_CANDIDATE.finditer(text):
-        digits = sum(char.isdigit() for char in match.group(0))
-        if MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS:
-            return True
-    return False
+    return has_email(text) or has_phone(text)
 
 
 def _normalize_key(key: str) -> str:

@@ -34,6 +34,8 @@ class ChurnDataset:
     # Rows of one customer share a group, so cross-validation never tests a customer on
     # folds that trained on their other renewals.
     groups: np.ndarray | None = None
+    # What one row is, for messages: renewal decisions here, customers in an exported table.
+    unit: str = "renewal decisions"
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,9 @@ def check_enough(dataset: ChurnDataset, *, min_examples: int, min_per_class: int
     positives = int(dataset.labels.sum())
     negatives = examples - positives
     if examples < min_examples:
-        raise NotEnoughData(f"{examples} renewal decisions; at least {min_examples} are needed")
+        raise NotEnoughData(
+            f"{examples} {dataset.unit}; at least {min_examples} are needed to train and test"
+        )
     if min(positives, negatives) < min_per_class:
         raise NotEnoughData(
             f"{positives} churned and {negatives} renewed; "

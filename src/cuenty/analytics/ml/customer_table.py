@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_CATEGORIES = 10
+# Tried in this order, so a header with as many commas as semicolons is read with commas.
+DELIMITERS = (",", ";", "\t")
 YES = {"yes", "si", "1", "true", "y", "s"}
 NO = {"no", "0", "false", "n"}
 
@@ -77,14 +79,42 @@ def load_customer_table(path: Path) -> CustomerTable:
     import pandas as pd
 
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            sep=_delimiter(path),
+        )
+    except pd.errors.EmptyDataError as error:
+        raise CustomerTableError(
+            f"{path} is empty; export the customer table with a header line and one row per "
+            "customer"
+        ) from error
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise CustomerTableError(f"cannot read {path} as CSV: {error}") from error
     frame.columns = [column.strip() for column in frame.columns]
     layout = detect_layout(list(frame.columns))
     labels = _flags(frame[layout.churned], layout.churned)
     features = build_features(frame, layout)
-    return CustomerTable(layout, ChurnDataset(features, labels.to_numpy()), len(frame))
+    dataset = ChurnDataset(features, labels.to_numpy(), unit="customers")
+    return CustomerTable(layout, dataset, len(frame))
+
+
+def _delimiter(path: Path) -> str:
+    """Return the delimiter of the header line: a comma, a semicolon or a tab.
+
+    Excel writes "CSV" with the list separator of the computer's regional settings, which is
+    a semicolon in many locales, and some exports use tabs.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = handle.readline()
+    except (OSError, UnicodeDecodeError):
+        return ","  # pandas reports the same error with its own message
+    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
 
 
 def detect_layout(columns: list[str]) -> Layout:
@@ -104,6 +134,7 @@ def build_features(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
 
     features = pd.DataFrame(index=frame.index)
     features["tenureMonths"] = _numbers(frame[layout.tenure], layout.tenure)
+    _not_negative(features["tenureMonths"], frame[layout.tenure], layout.tenure)
     features["monthlyAmount"] = _numbers(frame[layout.monthly_amount], layout.monthly_amount)
     categorical = [layout.plan, layout.payment_method]
     used = set(layout.required)
@@ -124,6 +155,9 @@ def build_features(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
 def _numbers(column: pd.Series, name: str) -> pd.Series:
     import pandas as pd
 
+    # NOTE: commas are read as thousands separators, so a semicolon file written with decimal
+    # commas ("45,50") turns 45.50 into 4550.
+
     numbers = pd.to_numeric(column.str.strip().str.replace(",", "", regex=False), errors="coerce")
     bad = numbers[numbers.isna()]
     if len(bad):
@@ -132,6 +166,16 @@ def _numbers(column: pd.Series, name: str) -> pd.Series:
             f"column {name}, line {row}: {column[bad.index[0]]!r} is not a number"
         )
     return numbers.astype(float)
+
+
+def _not_negative(numbers: pd.Series, column: pd.Series, name: str) -> None:
+    negative = numbers[numbers < 0]
+    if len(negative):
+        row = int(negative.index[0]) + 2
+        raise CustomerTableError(
+            f"column {name}, line {row}: {column[negative.index[0]]!r} is negative; "
+            "tenure counts months since the customer signed up, from 0"
+        )
 
 
 def _flags(column: pd.Series, name: str) -> pd.Series:

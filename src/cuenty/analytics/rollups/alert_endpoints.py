@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Response, status
+from fastapi import Depends, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,8 @@ from cuenty.analytics.rollups.models import KpiAlertFiring, KpiAlertRule
 from cuenty.identity.access import Principal, require_access
 from cuenty.kit.api import api_router, problem_responses
 from cuenty.kit.deps import DbSession
+from cuenty.kit.errors import request_locale
+from cuenty.kit.i18n import translate
 
 require_rule_editor = require_access(roles=STAFF_ROLES)
 require_rule_reader = require_access(roles=STAFF_ROLES, scopes=("analytics:read",))
@@ -41,14 +43,16 @@ router = api_router(prefix="/v1/analytics/alerts", tags=["analytics"])
     summary="Crear una regla de alerta de KPI",
     responses=problem_responses(401, 403, 422),
 )
-async def create_rule(body: KpiRuleIn, session: DbSession, principal: Editor) -> KpiRuleOut:
+async def create_rule(
+    body: KpiRuleIn, request: Request, session: DbSession, principal: Editor
+) -> KpiRuleOut:
     values = body.model_dump()
     await _check_rule(session, values)
     values["recipients"] = _recipients_json(body.recipients)
     rule = KpiAlertRule(id=uuid.uuid4(), created_by=principal.user_id, **values)
     session.add(rule)
     await session.flush()
-    return KpiRuleOut.model_validate(rule)
+    return _rule_out(rule, request)
 
 
 @router.get(
@@ -57,9 +61,9 @@ async def create_rule(body: KpiRuleIn, session: DbSession, principal: Editor) ->
     summary="Reglas de alerta de KPI",
     responses=problem_responses(401, 403),
 )
-async def list_rules(session: DbSession, principal: Reader) -> list[KpiRuleOut]:
+async def list_rules(request: Request, session: DbSession, principal: Reader) -> list[KpiRuleOut]:
     rules = await session.scalars(select(KpiAlertRule).order_by(KpiAlertRule.created_at))
-    return [KpiRuleOut.model_validate(rule) for rule in rules]
+    return [_rule_out(rule, request) for rule in rules]
 
 
 @router.get(
@@ -68,8 +72,10 @@ async def list_rules(session: DbSession, principal: Reader) -> list[KpiRuleOut]:
     summary="Una regla, con su última evaluación",
     responses=problem_responses(401, 403, 404),
 )
-async def get_rule(rule_id: uuid.UUID, session: DbSession, principal: Reader) -> KpiRuleOut:
-    return KpiRuleOut.model_validate(await _rule(session, rule_id))
+async def get_rule(
+    rule_id: uuid.UUID, request: Request, session: DbSession, principal: Reader
+) -> KpiRuleOut:
+    return _rule_out(await _rule(session, rule_id), request)
 
 
 @router.patch(
@@ -79,7 +85,11 @@ async def get_rule(rule_id: uuid.UUID, session: DbSession, principal: Reader) ->
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_rule(
-    rule_id: uuid.UUID, body: KpiRulePatch, session: DbSession, principal: Editor
+    rule_id: uuid.UUID,
+    body: KpiRulePatch,
+    request: Request,
+    session: DbSession,
+    principal: Editor,
 ) -> KpiRuleOut:
     rule = await _rule(session, rule_id)
     changes = body.model_dump(exclude_unset=True)
@@ -96,7 +106,7 @@ async def update_rule(
     for name, value in changes.items():
         setattr(rule, name, value)
     await session.flush()
-    return KpiRuleOut.model_validate(rule)
+    return _rule_out(rule, request)
 
 
 @router.delete(
@@ -158,3 +168,14 @@ def _recipients_json(recipients: Recipients) -> dict[str, Any]:
         "roles": list(recipients.roles),
         "userIds": [str(value) for value in recipients.user_ids],
     }
+
+
+def _rule_out(rule: KpiAlertRule, request: Request) -> KpiRuleOut:
+    """Build the rule's response with the reason of its last evaluation in the request's locale."""
+    out = KpiRuleOut.model_validate(rule)
+    evaluation = out.last_evaluation
+    if not evaluation or not evaluation.get("reason"):
+        return out
+    params = evaluation.get("reasonParams") or {}
+    reason = translate(request_locale(request), evaluation["reason"], **params)
+    return out.model_copy(update={"last_evaluation": {**evaluation, "reason": reason}})

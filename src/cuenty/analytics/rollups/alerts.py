@@ -25,6 +25,7 @@ from cuenty.analytics.rollups.models import KpiAlertFiring, KpiAlertRule
 from cuenty.identity.service import staff_user_ids
 from cuenty.kit import jobs
 from cuenty.kit.clock import business_date, start_of_business_day
+from cuenty.kit.i18n import N_
 
 FIRED_EVENT = "analytics.kpi_alert_fired"
 FORECAST = "outside_forecast"
@@ -36,6 +37,9 @@ COMPARISONS: dict[str, Callable[[Decimal, Decimal], bool]] = {
 }
 COUNT_COLUMNS = ("visits", "signups", "payments", "activations")
 RATIO_PLACES = Decimal("0.0001")
+
+NO_VISITS = N_("No visits in the window.")
+COOLDOWN = N_("Cooling down until {until}.")
 
 log = structlog.get_logger(__name__)
 
@@ -49,7 +53,9 @@ class Evaluation:
     threshold: Decimal | None = None
     lower: Decimal | None = None
     upper: Decimal | None = None
+    # A message id such as NO_VISITS, filled with `reason_params` and translated when read.
     reason: str | None = None
+    reason_params: dict[str, str] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +67,7 @@ class Evaluation:
             "lowerBound": _number(self.lower),
             "upperBound": _number(self.upper),
             "reason": self.reason,
+            "reasonParams": self.reason_params,
         }
 
 
@@ -92,7 +99,7 @@ async def evaluate(session: AsyncSession, rule: KpiAlertRule, now: datetime) -> 
     cooldown = timedelta(minutes=rule.cooldown_minutes)
     if rule.last_fired_at is not None and now - rule.last_fired_at < cooldown:
         until = (rule.last_fired_at + cooldown).isoformat()
-        return _replace(evaluation, "suppressed", f"cooldown until {until}")
+        return _replace(evaluation, "suppressed", COOLDOWN, {"until": until})
     return evaluation
 
 
@@ -112,7 +119,7 @@ async def _against_threshold(
     )
     threshold = rule.threshold
     if value is None or threshold is None:
-        return Evaluation("no_data", value, start, now, threshold, reason="no visits in window")
+        return Evaluation("no_data", value, start, now, threshold, reason=NO_VISITS)
     fired = COMPARISONS[rule.comparison](value, threshold)
     return Evaluation("fired" if fired else "ok", value, start, now, threshold)
 
@@ -127,11 +134,14 @@ async def _against_forecast(session: AsyncSession, rule: KpiAlertRule, now: date
     history = _series(rule.metric, daily)
     value = metric_value(rule.metric, _add(window))
     if value is None:
-        return Evaluation("no_data", None, start, end, reason="no visits in window")
+        return Evaluation("no_data", None, start, end, reason=NO_VISITS)
     try:
         interval = window_interval(history, window_days, mean=rule.metric == "conversion_rate")
     except InsufficientHistoryError as error:
-        return Evaluation("insufficient_history", value, start, end, reason=str(error))
+        params = {"needed": str(error.needed), "available": str(error.available)}
+        return Evaluation(
+            "insufficient_history", value, start, end, reason=error.reason, reason_params=params
+        )
     lower = Decimal(str(interval.lower)).quantize(RATIO_PLACES)
     upper = Decimal(str(interval.upper)).quantize(RATIO_PLACES)
     fired = value < lower or value > upper
@@ -241,7 +251,9 @@ async def recipient_ids(session: AsyncSession, recipients: dict[str, Any]) -> li
     return sorted(chosen)
 
 
-def _replace(evaluation: Evaluation, status: str, reason: str) -> Evaluation:
+def _replace(
+    evaluation: Evaluation, status: str, reason: str, params: dict[str, str]
+) -> Evaluation:
     return Evaluation(
         status,
         evaluation.value,
@@ -251,6 +263,7 @@ def _replace(evaluation: Evaluation, status: str, reason: str) -> Evaluation:
         evaluation.lower,
         evaluation.upper,
         reason,
+        params,
     )
 
 

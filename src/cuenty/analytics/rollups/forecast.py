@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cuenty.kit.i18n import N_
+
 # Fewer days than this and no interval is computed: two weeks is the least history in which
 # an exponential smoothing level settles, and twice the window at the least.
 MIN_HISTORY_DAYS = 14
@@ -23,6 +25,9 @@ class Interval:
 
 class InsufficientHistoryError(ValueError):
     """Raised when the metric has too few days of history for a forecast."""
+
+    # Message id of the reason stored with the evaluation and translated when it is read.
+    reason = N_("Needs {needed} days of history, has {available}.")
 
     def __init__(self, needed: int, available: int) -> None:
         super().__init__(f"needs {needed} days of history, has {available}")
