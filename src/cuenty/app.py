@@ -159,7 +159,11 @@ def _start_identity(app: FastAPI, settings: Settings) -> None:
     app.state.rate_limit_resolver = rate_limit_resolver(app.state)
     if _mounts(app, "analytics"):
         from cuenty.analytics.ingest_keys import with_ingest_key_buckets
+        from cuenty.analytics.settings import analytics_settings
 
+        # Read now, so a malformed CUENTY_ANALYTICS_* setting stops the start-up instead of
+        # failing every event request later.
+        analytics_settings(app.state)
         app.state.rate_limit_resolver = with_ingest_key_buckets(
             app.state.rate_limit_resolver, app.state
         )

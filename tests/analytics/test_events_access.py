@@ -4,11 +4,15 @@ publishable keys for anonymous events from their own origins."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from cuenty.analytics.settings import AnalyticsSettings
+from cuenty.app import create_app
 from tests.analytics.conftest import (
     ALLOWED_ORIGIN,
     INGEST_KEY,
@@ -21,6 +25,7 @@ from tests.analytics.conftest import (
 )
 from tests.commerce_support import person
 from tests.compliance.helpers import customer
+from tests.conftest import make_settings
 
 EVENTS = "/v1/analytics/events"
 BATCH = "/v1/analytics/events/batch"
@@ -198,3 +203,14 @@ async def test_publishable_key_has_its_own_rate_limit(
     assert statuses == [202, 202, 429]
     anonymous = await client.post(EVENTS, json=page_view(anonymousId="a"))
     assert anonymous.status_code == 401
+
+
+async def test_malformed_ingest_keys_stop_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CUENTY_ANALYTICS_INGEST_KEYS", '{"pk_short": ["https://cuenty.mx"]}')
+    application = create_app(make_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/a.db"))
+
+    with pytest.raises(ValidationError, match="shorter than 16 characters"):
+        async with application.router.lifespan_context(application):
+            pass
