@@ -1,6 +1,6 @@
 """Tables of analytics: raw events, browser sessions and per-user aggregates.
 
-`analytics_events` holds what clients report (page views, clicks) and what the platform
+`analytics_events` contains what clients report (page views, clicks) and what the platform
 itself records through the job system (signups, orders, payments, activations, returns), so
 revenue never depends on a client. Every row carries the Mexican state it counts for, or
 "unknown", and the Mexico City date it belongs to, so rollups group without time-zone math.

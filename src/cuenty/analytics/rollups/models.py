@@ -51,7 +51,7 @@ class RollupRefresh(Base):
     duration_ms: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10))
     full: Mapped[bool] = mapped_column(Boolean)
-    # Rows each rollup holds (PostgreSQL) or rewrote (SQLite), by rollup name.
+    # Rows each rollup contains (PostgreSQL) or rewrote (SQLite), by rollup name.
     rows: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(String(500))
 
