@@ -47,7 +47,7 @@ local function bearer(token)
   return {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
 end
 
--- NOTE: the seeded customers have not given the analytics consent, so the service answers 202
+-- NOTE: the seeded customers have not given the analytics consent, so the service returns 202
 -- and drops these events: the step measures validation and the consent check, not the insert.
 local function event_body(customer)
   return string.format(

@@ -4,7 +4,7 @@ ingest keys from browsers.
 A publishable key is sent in `X-Ingest-Key` from a page on one of the key's origins. It is not
 a secret (every visitor can read it), so it only records anonymous events, only on the events
 routes, and only from its origins, with its own rate limit per key and client address. Browsers
-get CORS answers for those origins on these two routes.
+get CORS responses for those origins on these two routes.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class IngestCorsMiddleware:
     """CORS for the events routes, for the origins of the configured ingest keys.
 
     It runs before the app-wide CORS middleware, so these origins need not be listed in
-    CUENTY_CORS_ORIGINS, and it answers preflight requests itself.
+    CUENTY_CORS_ORIGINS, and it responds to preflight requests itself.
     """
 
     def __init__(self, app: ASGIApp, *, settings: Callable[[], AnalyticsSettings]) -> None:

@@ -2,7 +2,7 @@
 
 Sources: Google's Measurement Protocol (GA4) reference, sections "Reserved names" and
 "Limitations", and the "Event collection limits" help page for the longer page_* values. GA4
-answers 2xx even for events it drops, so an event that breaks a rule is skipped here instead.
+returns 2xx even for events it drops, so an event that breaks a rule is skipped here instead.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def needed_history(window_days: int) -> int:
 def window_interval(history: Sequence[float], window_days: int, *, mean: bool = False) -> Interval:
     """Return the 95% interval of the window's total (or mean, for rates) of daily values.
 
-    Fits ETS(A,N,N) and simulates the next `window_days` days; the interval holds 95% of the
+    Fits ETS(A,N,N) and simulates the next `window_days` days; the interval contains 95% of the
     simulated totals, so it widens with the window as the daily errors add up.
     """
     needed = needed_history(window_days)

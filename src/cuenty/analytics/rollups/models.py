@@ -132,7 +132,7 @@ class KpiAlertRule(Base):
 
 
 class KpiAlertFiring(Base):
-    """A rule that fired: the value seen, what it was compared with, and who was told."""
+    """A rule that fired: the value seen, what it was compared with, and who was notified."""
 
     __tablename__ = "kpi_alert_firings"
     __table_args__ = (Index("ix_kpi_alert_firings_rule_fired", "rule_id", "fired_at"),)
