@@ -122,6 +122,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         yield {}
     finally:
         await stop_heartbeat(heartbeat)
+        if _mounts(app, "admin"):
+            from cuenty.console.client import close_http_client
+
+            await close_http_client(app.state)
         await stop_embedded_runner(app)
         if app.state.redis is not None:
             await app.state.redis.aclose()
@@ -208,6 +212,10 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) -> N
         from cuenty.analytics.settings import analytics_settings
 
         app.add_middleware(IngestCorsMiddleware, settings=lambda: analytics_settings(app.state))
+    if _mounts(app, "admin"):
+        from cuenty.console.security import ConsoleHeadersMiddleware
+
+        app.add_middleware(ConsoleHeadersMiddleware)
     app.add_middleware(
         RateLimitMiddleware,
         limiter=lambda: getattr(app.state, "rate_limiter", None),

@@ -104,7 +104,7 @@ SERVICES: dict[str, Service] = {
             3008,
             ("/console", "/cuenta", "/v1/jobs"),
             "Consola web y administración de trabajos en segundo plano",
-            routers=("cuenty.jobs.endpoints:router",),
+            routers=("cuenty.jobs.endpoints:router", "cuenty.console.routes:router"),
         ),
     )
 }

@@ -1,0 +1,106 @@
+"""Routes of console pages: HTML errors instead of problem JSON, sign-in redirects, cookies.
+
+Every console router is built with `console_router()`. Its routes answer a ProblemError or an
+API problem with an error page in the page's language, send a visitor who is not signed in to
+the sign-in form, and attach the cookies the page set to whatever response it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+
+from cuenty.console.client import ApiProblem
+from cuenty.console.locale import LANGUAGE_COOKIE, ONE_YEAR_SECONDS, chosen_language, page_locale
+from cuenty.console.security import pending_cookies
+from cuenty.console.session import CUSTOMER, STAFF, SignInRequired
+from cuenty.console.templating import render
+from cuenty.kit.errors import ProblemError
+from cuenty.kit.i18n import translate
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class ConsoleRoute(APIRoute):
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def console_handler(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except SignInRequired as needed:
+                response = RedirectResponse(needed.location, status_code=303)
+            except ApiProblem as problem:
+                response = _api_problem_page(request, problem)
+            except ProblemError as error:
+                response = _error_page(
+                    request, error.status, error.title, error.detail_message, error.params
+                )
+            language = chosen_language(request)
+            if language is not None:
+                pending_cookies(request).set(
+                    LANGUAGE_COOKIE, language, path="/", max_age=ONE_YEAR_SECONDS
+                )
+            cookies = getattr(request.state, "console_cookies", None)
+            if cookies is not None:
+                cookies.apply(response)
+            return response
+
+        return console_handler
+
+
+def console_router() -> APIRouter:
+    return APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+
+
+def redirect(location: str) -> RedirectResponse:
+    """After a form: 303 See Other, so reloading the next page does not send the form again."""
+    return RedirectResponse(location, status_code=303)
+
+
+def _api_problem_page(request: Request, problem: ApiProblem) -> Response:
+    if problem.status == 401:
+        area = CUSTOMER if request.url.path.startswith(CUSTOMER.path) else STAFF
+        return RedirectResponse(SignInRequired(area, request.url.path).location, status_code=303)
+    return render(
+        request,
+        "shared/error.html",
+        {
+            "status": problem.status,
+            "title": str(problem.problem.get("title") or ""),
+            "detail": problem.detail,
+        },
+        status=problem.status if problem.status < 500 else 502,
+    )
+
+
+def _error_page(
+    request: Request, status: int, title: str, detail: str, params: dict[str, Any]
+) -> Response:
+    locale = page_locale(request)
+    return render(
+        request,
+        "shared/error.html",
+        {
+            "status": status,
+            "title": translate(locale, title),
+            "detail": translate(locale, detail, **params),
+        },
+        status=status,
+    )
+
+
+def form_problem(
+    request: Request, template: str, context: dict[str, Any], problem: ApiProblem
+) -> Response:
+    """Show the form again with the API's explanation and the message of each broken field."""
+    return render(
+        request,
+        template,
+        {**context, "error": problem.detail, "field_errors": problem.field_messages},
+        status=problem.status if problem.status < 500 else 502,
+    )

@@ -1,0 +1,63 @@
+"""Jinja2 rendering of console pages, one environment per language.
+
+Templates call `_("English text {name}", name=...)`; the text is looked up in the same Babel
+catalog as the API's messages (`make messages` extracts it), so Spanish is the default and
+English the original.
+"""
+
+from __future__ import annotations
+
+from functools import cache, partial
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from cuenty.console import formatting, navigation
+from cuenty.kit.i18n import translate
+
+
+@cache
+def environment(locale: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("cuenty.console", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["_"] = partial(translate, locale)
+    env.globals["locale"] = locale
+    env.globals["staff_menu"] = navigation.STAFF_MENU
+    env.globals["customer_menu"] = navigation.CUSTOMER_MENU
+    env.globals["role_labels"] = navigation.ROLE_LABELS
+    env.filters["money"] = formatting.money
+    env.filters["number"] = partial(_with_locale, formatting.number, locale)
+    env.filters["percent"] = partial(_with_locale, formatting.percent, locale)
+    env.filters["day"] = partial(_with_locale, formatting.day, locale)
+    env.filters["moment"] = partial(_with_locale, formatting.moment, locale)
+    env.filters["ago"] = partial(_with_locale, formatting.ago, locale)
+    return env
+
+
+def _with_locale(function: Any, locale: str, value: Any, *args: Any) -> str:
+    return str(function(value, locale, *args))
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """Render a page with what every page needs: language, CSRF token, signed-in person."""
+    from cuenty.console.locale import page_locale
+    from cuenty.console.security import csrf_token
+
+    locale = page_locale(request)
+    values = {
+        "request": request,
+        "csrf_token": csrf_token(request),
+        "viewer": getattr(request.state, "console_viewer", None),
+        "path": request.url.path,
+        **(context or {}),
+    }
+    html = environment(locale).get_template(template).render(values)
+    return HTMLResponse(html, status_code=status, headers={"Content-Language": locale})
