@@ -28,6 +28,7 @@ from cuenty.analytics.ml.settings import MlSettings
 from cuenty.analytics.rollups.settings import RollupSettings
 from cuenty.analytics.settings import AnalyticsSettings
 from cuenty.config import SECRET_FIELDS, Settings
+from cuenty.console.settings import ConsoleSettings
 from cuenty.kit.jobs.settings import JobSettings
 from cuenty.orders.settings import OrderSettings
 from cuenty.payments.banks.settings import SECRET_FIELDS as BANK_SECRET_FIELDS
@@ -49,6 +50,7 @@ SETTINGS_CLASSES: tuple[tuple[type[BaseSettings], str, tuple[str, ...]], ...] = 
     (RollupSettings, "Analytics dashboard and KPI alerts", ()),
     (MlSettings, "Churn and revenue predictions", ()),
     (Ga4Settings, "Google Analytics 4 forwarding", ("api_secret",)),
+    (ConsoleSettings, "Web console and customer portal", ()),
 )
 # Set by docker-stack.yml itself for every service; listed for reference only.
 SET_BY_STACK = frozenset(

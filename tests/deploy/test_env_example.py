@@ -13,6 +13,7 @@ from cuenty.analytics.ml.settings import MlSettings
 from cuenty.analytics.rollups.settings import RollupSettings
 from cuenty.analytics.settings import AnalyticsSettings
 from cuenty.config import Settings
+from cuenty.console.settings import ConsoleSettings
 from cuenty.kit.jobs.settings import JobSettings
 from cuenty.orders.settings import OrderSettings
 from cuenty.payments.banks.settings import BankSettings
@@ -34,6 +35,7 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     RollupSettings,
     MlSettings,
     Ga4Settings,
+    ConsoleSettings,
 )
 
 
