@@ -110,6 +110,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     _start_identity(app, settings)
     app.state.metrics_registry.register(DatabasePoolCollector(engine))
     start_embedded_runner(app)
+    if _mounts(app, "admin"):
+        from cuenty.console.client import warn_without_api
+
+        warn_without_api(app)
     heartbeat = start_heartbeat(app.state, settings.service_heartbeat_seconds)
     log.info(
         "app.started",

@@ -13,12 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import structlog
 from fastapi import Request
 
 from cuenty.console.settings import console_settings
 from cuenty.kit.net import client_ip
 
 IN_PROCESS_BASE_URL = "http://cuenty.console.internal"
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -126,6 +129,21 @@ def _http_client(request: Request) -> httpx.AsyncClient:
             )
         state.console_http_client = client
     return client
+
+
+def warn_without_api(app: Any) -> None:
+    """Log at start-up when the console has no API to call: the admin service alone, without
+    CUENTY_CONSOLE_API_URL, would answer every page with an error."""
+    from cuenty.services import SERVICES
+
+    mounted = {service.name for service in app.state.services}
+    if console_settings(app.state).api_url is None and mounted != set(SERVICES):
+        log.warning(
+            "console.api_url_missing",
+            detail="the console calls the API in this process, which lacks some services; "
+            "set CUENTY_CONSOLE_API_URL to the gateway",
+            missing=sorted(set(SERVICES) - mounted),
+        )
 
 
 async def close_http_client(state: Any) -> None:
