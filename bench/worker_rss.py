@@ -25,7 +25,15 @@ app = FastAPI()
 async def health():
     return {"status": "ok"}
 """
-PATHS = ("/health", "/ready", "/openapi.json", "/v1/auth/.well-known/jwks.json", "/v1/nothing")
+PATHS = (
+    "/health",
+    "/ready",
+    "/openapi.json",
+    "/v1/auth/.well-known/jwks.json",
+    "/v1/nothing",
+    "/console/entrar",
+    "/cuenta/entrar",
+)
 
 
 def free_port() -> int:
