@@ -163,3 +163,9 @@ async def test_customer_wrong_code_is_refused(app: FastAPI) -> None:
 async def _make_staff(app: FastAPI, email: str) -> None:
     async with app.state.session_factory() as session, session.begin():
         await session.execute(update(User).where(User.email == email).values(role="operations"))
+
+
+async def test_compliance_officer_starts_at_privacy(app: FastAPI) -> None:
+    client = await staff_browser(app, "dpo@example.com", "compliance_officer")
+    response = await client.get("/console")
+    assert response.headers["location"] == "/console/privacidad"

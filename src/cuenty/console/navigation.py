@@ -1,10 +1,11 @@
-"""The menus of the console and the portal: each staff entry names the scope it needs, so a
-person sees only what their role may open."""
+"""The menus of the console and the portal: each staff entry names the scope (and, where the
+API asks for more, the roles) it needs, so a person sees only what their role may open."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cuenty.identity.access import Principal
 from cuenty.kit.i18n import N_
 
 
@@ -13,10 +14,18 @@ class Entry:
     path: str
     label: str
     scope: str | None = None
+    # Empty: any role with the scope. Admins pass every check, as in the API.
+    roles: tuple[str, ...] = ()
+
+    def open_to(self, principal: Principal) -> bool:
+        if self.roles and not principal.is_admin and principal.role not in self.roles:
+            return False
+        return self.scope is None or principal.has_scope(self.scope)
 
 
 STAFF_MENU = (
-    Entry("/console/tablero", N_("Dashboard"), "analytics:read"),
+    # The dashboard API answers only operations and admins, not every analytics:read role.
+    Entry("/console/tablero", N_("Dashboard"), "analytics:read", ("operations",)),
     Entry("/console/pedidos", N_("Orders and payments"), "orders:read"),
     Entry("/console/conciliacion", N_("Reconciliation"), "payments:write"),
     Entry("/console/inventario", N_("Inventory"), "inventory:read"),

@@ -23,6 +23,7 @@ import pytest
 from tests.conftest import TestDatabase
 
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_INSTALLED = CHROMIUM.exists()
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -96,7 +97,7 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log_path: Path) 
 @pytest.fixture(scope="session")
 async def chromium() -> AsyncIterator[Any]:
     """Debian's Chromium, started once for the session."""
-    if not CHROMIUM.exists():
+    if not CHROMIUM_INSTALLED:
         pytest.skip(
             "Chromium is not installed at /usr/bin/chromium "
             "(apt-get install chromium chromium-driver; .ci/run does it)"

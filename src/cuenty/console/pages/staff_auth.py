@@ -35,7 +35,7 @@ async def console_home(request: Request) -> Response:
     if viewer is None:
         return redirect(STAFF.sign_in_path)
     for entry in STAFF_MENU:
-        if entry.scope is None or viewer.can(entry.scope):
+        if entry.open_to(viewer.principal):
             return redirect(entry.path)
     return render(request, "console/no_access.html")
 
