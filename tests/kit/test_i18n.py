@@ -44,8 +44,13 @@ def test_english_returns_message_id() -> None:
 
 
 def _message_ids() -> set[str]:
+    # The same sources and keywords as `make messages`: Python's N_() and the console
+    # templates' _() calls.
     extracted = extract_from_dir(
-        str(SOURCE), method_map=[("**.py", "python")], keywords={"N_": None}
+        str(SOURCE),
+        method_map=[("**.py", "python"), ("**/console/templates/**.html", "jinja2")],
+        options_map={"**/console/templates/**.html": {"silent": "false"}},
+        keywords={"N_": None, "_": None},
     )
     return {message for _file, _line, message, _comments, _context in extracted}
 
