@@ -81,7 +81,7 @@ async def test_range_ending_before_start_shows_api_message(app: FastAPI) -> None
     response = await client.get("/console/tablero", params=backwards)
 
     assert response.status_code == 422
-    assert message in response.text
+    assert f"Hasta: {message}" in response.text
     assert 'aria-invalid="true"' in response.text
 
 

@@ -8,13 +8,13 @@ with the API's message, and the rest of the page still renders.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Annotated, Any
 
+import structlog
 from babel.dates import format_timedelta
 from fastapi import Query, Request, Response
 
@@ -24,13 +24,14 @@ from cuenty.console import formatting
 from cuenty.console.client import ApiProblem, ConsoleApi
 from cuenty.console.locale import page_locale
 from cuenty.console.mexico_map import draw_map, state_figures
-from cuenty.console.routing import console_router, form_problem
+from cuenty.console.routing import console_router
 from cuenty.console.session import STAFF, require_viewer
 from cuenty.console.templating import render
 from cuenty.kit.clock import business_date, utc_now
 from cuenty.kit.i18n import N_, translate
 
 router = console_router()
+log = structlog.get_logger(__name__)
 
 TEMPLATE = "console/dashboard/page.html"
 DASHBOARD = "/v1/analytics/dashboard"
@@ -43,6 +44,8 @@ FORECAST_MONTHS = 6
 CHURN_ROWS = 10
 FIRINGS_SHOWN = 10
 MAP_LABEL = N_("Map of Mexico: net revenue by state")
+# The range form's fields, named as the API's query parameters, and their labels.
+RANGE_FIELDS = {"startDate": N_("From"), "endDate": N_("To")}
 
 
 @dataclass(frozen=True)
@@ -65,14 +68,24 @@ class QuickRange:
     end: date
 
 
-async def fetch_part(call: Awaitable[Any]) -> Part:
-    """Await an API call. A 403 or 5xx response becomes an unavailable part."""
+async def fetch_part(api: ConsoleApi, path: str, **params: Any) -> Part:
+    """GET `path` from the API. A 403 or 5xx response becomes an unavailable part."""
     try:
-        return Part(await call)
+        return Part(await api.get(path, **params))
     except ApiProblem as problem:
-        if problem.status == 403 or problem.status >= 500:
-            return Part(problem=problem.detail, forbidden=problem.status == 403)
-        raise
+        if problem.status == 403:
+            return Part(problem=problem.detail, forbidden=True)
+        if problem.status < 500:
+            raise
+        # 503 is expected until the first prediction run stores a forecast.
+        report = log.info if problem.status == 503 else log.warning
+        report(
+            "console.dashboard_part_unavailable",
+            path=path,
+            status=problem.status,
+            code=problem.problem.get("code"),
+        )
+        return Part(problem=problem.detail)
 
 
 def quick_ranges(now: datetime) -> list[QuickRange]:
@@ -90,7 +103,7 @@ async def forecast_part(api: ConsoleApi) -> Part:
     """
     months = []
     for month in range(1, FORECAST_MONTHS + 1):
-        part = await fetch_part(api.get(REVENUE, horizon=f"{month}m"))
+        part = await fetch_part(api, REVENUE, horizon=f"{month}m")
         if not part.available:
             return part if not months else Part(months)
         months.append(part.data)
@@ -110,25 +123,45 @@ async def dashboard_page(
         "quick_ranges": quick_ranges(now),
     }
     try:
-        figures = await fetch_part(
-            viewer.api.get(DASHBOARD, startDate=start_date, endDate=end_date)
-        )
+        figures = await fetch_part(viewer.api, DASHBOARD, startDate=start_date, endDate=end_date)
     except ApiProblem as problem:
         if problem.status != 422:
             raise
-        return form_problem(request, TEMPLATE, {**context, "figures": None}, problem)
+        return _range_problem(request, context, problem)
     if figures.available:
         context["chosen"] = {
             "startDate": figures.data["startDate"],
             "endDate": figures.data["endDate"],
         }
     context["figures"] = figures
-    context["churn"] = await fetch_part(viewer.api.get(CHURN, limit=CHURN_ROWS))
+    context["churn"] = await fetch_part(viewer.api, CHURN, limit=CHURN_ROWS)
     context["forecast"] = await forecast_part(viewer.api)
-    context["rules"] = await fetch_part(viewer.api.get(RULES))
-    context["firings"] = await fetch_part(viewer.api.get(FIRINGS, limit=FIRINGS_SHOWN))
+    context["rules"] = await fetch_part(viewer.api, RULES)
+    context["firings"] = await fetch_part(viewer.api, FIRINGS, limit=FIRINGS_SHOWN)
     context.update(_pictures(context, page_locale(request)))
     return render(request, TEMPLATE, context)
+
+
+def _range_problem(request: Request, context: dict[str, Any], problem: ApiProblem) -> Response:
+    """Show the range form with the API's message for each rejected date.
+
+    The notice repeats those messages after the field's label, so it names what to fix
+    instead of the API's general count of invalid fields.
+    """
+    locale = page_locale(request)
+    fields = problem.field_messages
+    lines = [
+        f"{translate(locale, RANGE_FIELDS[name])}: {message}"
+        for name, message in fields.items()
+        if name in RANGE_FIELDS
+    ]
+    values = {
+        **context,
+        "figures": None,
+        "error": " ".join(lines) if lines else problem.detail,
+        "field_errors": fields,
+    }
+    return render(request, TEMPLATE, values, status=problem.status)
 
 
 def _pictures(context: dict[str, Any], locale: str) -> dict[str, Any]:
@@ -187,7 +220,7 @@ def metric_text(metric: str, value: Decimal | float | int | None, locale: str) -
 
 
 def duration_text(seconds: Decimal | float, locale: str) -> str:
-    """Write a median time to convert in its largest unit: `40 minutos`, `2 días`."""
+    """Format a median time to convert in its largest unit: `40 minutos`, `2 días`."""
     return format_timedelta(
         timedelta(seconds=float(seconds)), locale=formatting.babel_locale(locale)
     )

@@ -10,6 +10,8 @@
   // A different marker per line, so the series differ by more than their colour.
   var SYMBOLS = ["circle", "rect", "triangle", "diamond"];
   var INK = "#1b1f24";
+  // Below this width the funnel leaves its long labels to the list under it.
+  var NARROW_PIXELS = 520;
   var MUTED = "#4a5360";
   var locale = document.documentElement.lang === "en" ? "en-US" : "es-MX";
   var counts = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
@@ -116,7 +118,9 @@
 
   // Horizontal bars, first step on top. A second category axis on the right writes each
   // step's count and its rate from the previous step beside its bar (the server formats it).
-  function funnelOptions(data) {
+  // A narrow chart writes only the count: the list under the chart has the whole text.
+  function funnelOptions(data, container) {
+    var narrow = container.clientWidth < NARROW_PIXELS;
     var options = baseOptions();
     options.tooltip = {
       trigger: "axis",
@@ -128,13 +132,19 @@
         return tooltipNode(item.name, [{ text: data.labels[item.dataIndex] }]);
       }
     };
-    options.xAxis = { type: "value", minInterval: 1, axisLabel: { color: MUTED } };
+    options.xAxis = { type: "value", minInterval: 1, axisLabel: { color: MUTED, hideOverlap: true } };
     options.yAxis = [
       { type: "category", inverse: true, data: data.categories, axisLabel: { color: INK } },
-      { type: "category", inverse: true, data: data.labels, position: "right",
+      { type: "category", inverse: true, data: data.labels, position: "right", show: !narrow,
         axisLine: { show: false }, axisTick: { show: false }, axisLabel: { color: INK } }
     ];
-    options.series = [{ type: "bar", yAxisIndex: 0, data: data.values, barMaxWidth: 36 }];
+    options.series = [{
+      type: "bar",
+      yAxisIndex: 0,
+      data: data.values,
+      barMaxWidth: 36,
+      label: { show: narrow, position: "right", color: INK, formatter: function (item) { return counts.format(item.value); } }
+    }];
     return options;
   }
 
@@ -196,22 +206,25 @@
       container.style.height = Math.max(200, 56 + rows * 44) + "px";
     }
     var chart = window.echarts.init(container, null, { renderer: "canvas" });
-    chart.setOption(build(data));
-    return chart;
+    chart.setOption(build(data, container));
+    return function redraw() {
+      chart.resize();
+      chart.setOption(build(data, container), true);
+    };
   }
 
   function start() {
     if (!window.echarts) { return; }
-    var charts = [];
+    var redraws = [];
     document.querySelectorAll("[data-chart]").forEach(function (container) {
-      var chart = draw(container);
-      if (chart) { charts.push(chart); }
+      var redraw = draw(container);
+      if (redraw) { redraws.push(redraw); }
     });
     var pending = null;
     window.addEventListener("resize", function () {
       window.clearTimeout(pending);
       pending = window.setTimeout(function () {
-        charts.forEach(function (chart) { chart.resize(); });
+        redraws.forEach(function (redraw) { redraw(); });
       }, 150);
     });
   }
