@@ -17,7 +17,7 @@ else
 INSTALL = $(UV) pip install --quiet --python $(BIN)/python
 endif
 
-.PHONY: run test install install-dev lint migrate demo messages clean
+.PHONY: run test install install-dev lint migrate demo messages vendor-assets clean
 
 run: $(VENV)/.installed-main
 	@mkdir -p var
@@ -59,6 +59,11 @@ messages: $(VENV)/.installed-dev
 		-o src/cuenty/i18n/messages.pot src/cuenty
 	$(BIN)/pybabel update -i src/cuenty/i18n/messages.pot -d src/cuenty/i18n/locales \
 		--ignore-obsolete --no-wrap --no-fuzzy-matching
+
+# Fetch the console's browser libraries and map data with npm into
+# src/cuenty/console/static/vendor/ and rewrite its MANIFEST.json; the results are committed.
+vendor-assets:
+	$(PYTHON) tools/vendor_assets.py
 
 # Regenerate the lock files after editing the dependencies in pyproject.toml (needs uv).
 lock:
