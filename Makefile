@@ -52,11 +52,12 @@ migrate: $(VENV)/.installed-main
 demo: $(VENV)/.installed-main
 	$(BIN)/cuenty demo load
 
-# Extract the N_() message ids and add new ones to the catalogs; then fill each new msgstr in
+# Extract the N_() message ids of the Python code and the _() texts of the console templates
+# (babel.cfg), and add new ones to the catalogs; then fill each new msgstr in
 # src/cuenty/i18n/locales/es_MX/LC_MESSAGES/messages.po (tests/kit/test_i18n.py checks it).
 messages: $(VENV)/.installed-dev
-	$(BIN)/pybabel extract -k N_ --no-location --sort-output --project cuenty --version 0.1.0 \
-		-o src/cuenty/i18n/messages.pot src/cuenty
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project cuenty \
+		--version 0.1.0 -o src/cuenty/i18n/messages.pot src/cuenty
 	$(BIN)/pybabel update -i src/cuenty/i18n/messages.pot -d src/cuenty/i18n/locales \
 		--ignore-obsolete --no-wrap --no-fuzzy-matching
 
