@@ -10,7 +10,9 @@ from cuenty.console.pages import (
     inventory,
     inventory_intake,
     inventory_reveal,
+    jobs,
     staff_auth,
+    webhooks,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -21,5 +23,7 @@ for module in (
     inventory,
     inventory_intake,
     inventory_reveal,
+    jobs,
+    webhooks,
 ):
     router.include_router(module.router)
