@@ -51,6 +51,8 @@ LARGE_BODY_ROUTES: tuple[tuple[str, int], ...] = (
     ("/v1/payments/statements", 20 * 1024 * 1024),
     ("/v1/analytics/events/batch", 5 * 1024 * 1024),
     ("/v1/inventory/accounts/import", 20 * 1024 * 1024),
+    # The console's form sends the same CSV file inside a multipart body.
+    ("/console/inventario/importar", 21 * 1024 * 1024),
 )
 
 

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 import cuenty
 from cuenty.kit.i18n import _translations, negotiate_locale, translate
 
 SOURCE = Path(cuenty.__file__).parent
+SPANISH_CATALOG = SOURCE / "i18n" / "locales" / "es_MX" / "LC_MESSAGES" / "messages.po"
 
 
 @pytest.mark.parametrize(
@@ -56,9 +58,14 @@ def _message_ids() -> set[str]:
 
 
 def test_every_message_has_a_spanish_translation() -> None:
-    catalog = _translations("es_MX")
+    # A filled msgstr counts even when it equals the id: "Error", "PIN" and "WhatsApp" are
+    # the same words in Spanish.
+    with SPANISH_CATALOG.open("rb") as source:
+        catalog = read_po(source, locale="es_MX")
     untranslated = sorted(
-        message for message in _message_ids() if catalog.gettext(message) == message
+        message
+        for message in _message_ids()
+        if catalog.get(message) is None or not catalog.get(message).string
     )
     assert untranslated == []
 

@@ -37,11 +37,12 @@ class ApiProblem(Exception):
 
     @property
     def field_messages(self) -> dict[str, str]:
-        """The message of each broken field, keyed by its JSON pointer without the slash."""
+        """The message of each broken field, keyed by its JSON pointer without the leading
+        `#/` (`profiles/0/name`), or by the name of the query parameter."""
         messages: dict[str, str] = {}
         for error in self.problem.get("errors") or []:
             pointer = str(error.get("pointer") or error.get("parameter") or "")
-            messages.setdefault(pointer.lstrip("/"), str(error.get("message", "")))
+            messages.setdefault(pointer.lstrip("#").lstrip("/"), str(error.get("message", "")))
         return messages
 
 
@@ -69,10 +70,15 @@ class ConsoleApi:
         return await self.call("DELETE", path)
 
     async def call(self, method: str, path: str, **options: Any) -> Any:
-        """Send one request; return the decoded JSON (money as Decimal) or raise ApiProblem."""
+        """Send one request; return the decoded JSON (money as Decimal) or raise ApiProblem.
+
+        `headers` in `options` are added to the token, locale and request id headers, for
+        example a Content-Type for a body sent as `content`.
+        """
         client = _http_client(self.request)
+        headers = {**self._headers(), **options.pop("headers", {})}
         try:
-            response = await client.request(method, path, headers=self._headers(), **options)
+            response = await client.request(method, path, headers=headers, **options)
         except httpx.HTTPError as error:
             raise ApiProblem(503, {"title": type(error).__name__}) from error
         if response.status_code >= 400:
