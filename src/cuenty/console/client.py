@@ -34,11 +34,12 @@ class ApiProblem(Exception):
 
     @property
     def field_messages(self) -> dict[str, str]:
-        """The message of each broken field, keyed by its JSON pointer without the slash."""
+        """The message of each broken field, keyed by the field's path without the leading
+        "#/" of the API's pointer ("#/reason" becomes "reason"), or by the parameter name."""
         messages: dict[str, str] = {}
         for error in self.problem.get("errors") or []:
             pointer = str(error.get("pointer") or error.get("parameter") or "")
-            messages.setdefault(pointer.lstrip("/"), str(error.get("message", "")))
+            messages.setdefault(pointer.lstrip("#").lstrip("/"), str(error.get("message", "")))
         return messages
 
 
@@ -67,6 +68,13 @@ class ConsoleApi:
 
     async def call(self, method: str, path: str, **options: Any) -> Any:
         """Send one request; return the decoded JSON (money as Decimal) or raise ApiProblem."""
+        return _decode(await self._send(method, path, **options))
+
+    async def download(self, path: str, **params: Any) -> httpx.Response:
+        """GET a file (an export, a PDF) and return the response as is, or raise ApiProblem."""
+        return await self._send("GET", path, params=_without_none(params))
+
+    async def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
         client = _http_client(self.request)
         try:
             response = await client.request(method, path, headers=self._headers(), **options)
@@ -74,7 +82,7 @@ class ConsoleApi:
             raise ApiProblem(503, {"title": type(error).__name__}) from error
         if response.status_code >= 400:
             raise ApiProblem(response.status_code, _decode(response) or {})
-        return _decode(response)
+        return response
 
     def _headers(self) -> dict[str, str]:
         state = self.request.app.state
