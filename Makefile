@@ -55,7 +55,7 @@ demo: $(VENV)/.installed-main
 # Extract the N_() message ids and add new ones to the catalogs; then fill each new msgstr in
 # src/cuenty/i18n/locales/es_MX/LC_MESSAGES/messages.po (tests/kit/test_i18n.py checks it).
 messages: $(VENV)/.installed-dev
-	$(BIN)/pybabel extract -k N_ --no-location --sort-output --project cuenty --version 0.1.0 \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project cuenty --version 0.1.0 \
 		-o src/cuenty/i18n/messages.pot src/cuenty
 	$(BIN)/pybabel update -i src/cuenty/i18n/messages.pot -d src/cuenty/i18n/locales \
 		--ignore-obsolete --no-wrap --no-fuzzy-matching

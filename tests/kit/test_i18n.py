@@ -44,8 +44,13 @@ def test_english_returns_message_id() -> None:
 
 
 def _message_ids() -> set[str]:
+    """Return the message ids of the Python code and of the console's Jinja templates."""
+    template_options = {"trim_blocks": "true", "lstrip_blocks": "true"}
     extracted = extract_from_dir(
-        str(SOURCE), method_map=[("**.py", "python")], keywords={"N_": None}
+        str(SOURCE),
+        method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
+        options_map={"**/templates/**.html": template_options},
+        keywords={"N_": None, "_": None},
     )
     return {message for _file, _line, message, _comments, _context in extracted}
 
