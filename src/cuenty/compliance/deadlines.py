@@ -47,3 +47,16 @@ def business_days_left(calendar: BusinessCalendar, today: date, due: date) -> in
     if due >= today:
         return calendar.business_days_between(today, due)
     return -calendar.business_days_between(due, today)
+
+
+def deadline_status(calendar: BusinessCalendar, today: date, due: date, alert_days: int) -> str:
+    """Classify a running deadline as the queue filters and the daily alert do.
+
+    Returns "overdue" when `due` is before today, "due_soon" when it falls within
+    `alert_days` business days of today, and "on_time" otherwise.
+    """
+    if due < today:
+        return "overdue"
+    if due <= calendar.add_business_days(today, alert_days):
+        return "due_soon"
+    return "on_time"

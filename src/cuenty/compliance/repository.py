@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cuenty.compliance.models import (
     FINAL_STATES,
+    AuditTrail,
+    ConsentAction,
     ConsentLog,
     DataBlock,
     DataRequest,
@@ -130,6 +132,50 @@ async def latest_consent(
 async def consent_history(session: AsyncSession, user_id: uuid.UUID) -> list[ConsentLog]:
     rows = await session.scalars(
         select(ConsentLog).where(ConsentLog.user_id == user_id).order_by(ConsentLog.id)
+    )
+    return list(rows)
+
+
+async def consent_action_counts(
+    session: AsyncSession, since: datetime | None, until: datetime | None
+) -> dict[tuple[str, str], int]:
+    """Count consent records by (purpose, action), optionally within [since, until)."""
+    statement = select(ConsentLog.purpose, ConsentLog.action, func.count()).group_by(
+        ConsentLog.purpose, ConsentLog.action
+    )
+    if since is not None:
+        statement = statement.where(ConsentLog.occurred_at >= since)
+    if until is not None:
+        statement = statement.where(ConsentLog.occurred_at < until)
+    rows = await session.execute(statement)
+    return {(purpose, action): int(count) for purpose, action, count in rows}
+
+
+async def current_grant_counts(session: AsyncSession) -> dict[str, int]:
+    """Count, per purpose, the users whose latest consent record is a grant."""
+    latest = (
+        select(func.max(ConsentLog.id).label("id"))
+        .group_by(ConsentLog.user_id, ConsentLog.purpose)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ConsentLog.purpose, func.count())
+        .join(latest, ConsentLog.id == latest.c.id)
+        .where(ConsentLog.action == ConsentAction.GRANTED.value)
+        .group_by(ConsentLog.purpose)
+    )
+    return {purpose: int(count) for purpose, count in rows}
+
+
+async def request_events(session: AsyncSession, request_id: uuid.UUID) -> list[AuditTrail]:
+    """Return the audit-trail rows about one ARCO request, oldest first."""
+    rows = await session.scalars(
+        select(AuditTrail)
+        .where(
+            AuditTrail.resource_type == "data_request",
+            AuditTrail.resource_id == str(request_id),
+        )
+        .order_by(AuditTrail.id)
     )
     return list(rows)
 

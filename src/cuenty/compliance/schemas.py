@@ -13,7 +13,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from cuenty.compliance.models import ConsentLog, DataRequest, PrivacyNotice, SecurityIncident
+from cuenty.compliance.models import (
+    AuditTrail,
+    ConsentLog,
+    DataRequest,
+    PrivacyNotice,
+    SecurityIncident,
+)
 from cuenty.compliance.purposes import SECONDARY_PURPOSES
 from cuenty.compliance.requests import REFUSAL_GROUNDS
 from cuenty.identity.schemas import Email
@@ -26,6 +32,7 @@ Purpose = Literal[
 ]
 SecondaryPurpose = Literal["marketing", "analytics", "automated_decisions"]
 NoticeType = Literal["integral", "simplificado", "corto"]
+DeadlineStatus = Literal["overdue", "due_soon", "on_time"]
 Text = Field(min_length=1, max_length=4000)
 ShortText = Field(min_length=1, max_length=500)
 
@@ -117,6 +124,19 @@ class DataRequestOut(ApiModel):
         default=None, description="Fin del periodo de gracia de una cancelación"
     )
     assigned_to: uuid.UUID | None
+    pending_due: date | None = Field(
+        default=None,
+        description="Plazo en curso: la ejecución si ya se respondió, si no la respuesta; "
+        "nulo en una solicitud terminada",
+    )
+    business_days_left: int | None = Field(
+        default=None, description="Días hábiles hasta pendingDue; negativo si ya venció"
+    )
+    deadline_status: DeadlineStatus | None = Field(
+        default=None,
+        description="overdue si pendingDue ya pasó, due_soon si vence dentro de "
+        "CUENTY_COMPLIANCE_ALERT_BUSINESS_DAYS días hábiles, on_time en otro caso",
+    )
 
     @classmethod
     def of(cls, request: DataRequest, deletion_date: date | None = None) -> DataRequestOut:
@@ -330,3 +350,47 @@ class CheckOut(ApiModel):
     compliant: bool
     issues: list[CheckIssue]
     recommendations: list[str]
+
+
+class RequestEventOut(ApiModel):
+    """One audit-trail row about an ARCO request: a step, a block, a suppression or a
+    download, with who did it."""
+
+    id: int
+    occurred_at: datetime
+    action: str
+    actor_user_id: uuid.UUID | None
+    actor_role: str | None
+    old_values: dict[str, Any] | None = Field(description="Enmascarados como en el registro")
+    new_values: dict[str, Any] | None = Field(description="Enmascarados como en el registro")
+    suppressed: bool = Field(description="Los datos personales del renglón ya se suprimieron")
+
+    @classmethod
+    def of(cls, row: AuditTrail) -> RequestEventOut:
+        return cls(
+            id=row.id,
+            occurred_at=row.occurred_at,
+            action=row.action,
+            actor_user_id=row.actor_user_id,
+            actor_role=row.actor_role,
+            old_values=row.old_values,
+            new_values=row.new_values,
+            suppressed=row.suppressed_at is not None,
+        )
+
+
+class PurposeConsentStats(ApiModel):
+    purpose: str
+    primary: bool = Field(description="Finalidad necesaria para el servicio")
+    granted: int = Field(description="Otorgamientos registrados en el periodo")
+    revoked: int = Field(description="Revocaciones registradas en el periodo")
+    currently_granted: int = Field(
+        description="Titulares cuyo último registro para la finalidad es un otorgamiento, "
+        "hoy y sin importar el periodo"
+    )
+
+
+class ConsentStatsOut(ApiModel):
+    start_date: date | None
+    end_date: date | None
+    purposes: list[PurposeConsentStats]

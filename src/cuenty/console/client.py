@@ -75,6 +75,13 @@ class ConsoleApi:
         `headers` in `options` are added to the token, locale and request id headers, for
         example a Content-Type for a body sent as `content`.
         """
+        return _decode(await self._send(method, path, **options))
+
+    async def download(self, path: str, **params: Any) -> httpx.Response:
+        """GET a file (an export, a PDF) and return the response as is, or raise ApiProblem."""
+        return await self._send("GET", path, params=_without_none(params))
+
+    async def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
         client = _http_client(self.request)
         headers = {**self._headers(), **options.pop("headers", {})}
         try:
@@ -83,7 +90,7 @@ class ConsoleApi:
             raise ApiProblem(503, {"title": type(error).__name__}) from error
         if response.status_code >= 400:
             raise ApiProblem(response.status_code, _decode(response) or {})
-        return _decode(response)
+        return response
 
     def _headers(self) -> dict[str, str]:
         state = self.request.app.state

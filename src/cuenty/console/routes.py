@@ -12,6 +12,8 @@ from cuenty.console.pages import (
     inventory_intake,
     inventory_reveal,
     jobs,
+    privacy,
+    privacy_requests,
     staff_auth,
     webhooks,
 )
@@ -25,6 +27,8 @@ for module in (
     inventory,
     inventory_intake,
     inventory_reveal,
+    privacy,
+    privacy_requests,
     jobs,
     webhooks,
 ):

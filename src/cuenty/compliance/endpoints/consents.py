@@ -1,8 +1,9 @@
 """Consent and privacy-notice routes: register and revoke consent, read one's consents, read
-any notice version, and (officer) publish versions and compare them."""
+any notice version, and (officer) consent statistics and publishing notice versions."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Query, Request, status
@@ -10,23 +11,30 @@ from fastapi import Query, Request, status
 from cuenty.compliance import consents, notices, repository
 from cuenty.compliance.endpoints.common import (
     Officer,
+    OfficerReader,
     SignedIn,
     context,
     subject_of,
     titular_of,
 )
+from cuenty.compliance.errors import InvalidDateRangeError
+from cuenty.compliance.models import ConsentAction
+from cuenty.compliance.purposes import PURPOSES
 from cuenty.compliance.schemas import (
     ConsentRecordOut,
     ConsentRegisterIn,
     ConsentRevokeIn,
     ConsentsOut,
+    ConsentStatsOut,
     NoticeDiffOut,
     NoticeIn,
     NoticeOut,
     NoticeType,
+    PurposeConsentStats,
 )
 from cuenty.identity.service import load_user
 from cuenty.kit.api import api_router, problem_responses
+from cuenty.kit.clock import start_of_business_day
 from cuenty.kit.deps import DbSession
 
 router = api_router(prefix="/v1/compliance", tags=["compliance"])
@@ -94,6 +102,38 @@ async def my_consents(session: DbSession, principal: SignedIn) -> ConsentsOut:
         current=await consents.current_state(session, principal.user_id),
         history=[ConsentRecordOut.of(row) for row in history],
     )
+
+
+@router.get(
+    "/consents/stats",
+    response_model=ConsentStatsOut,
+    summary="Estadísticas de consentimiento por finalidad: otorgamientos y revocaciones en un "
+    "periodo (fechas de la Ciudad de México) y titulares que hoy lo tienen otorgado",
+    responses=problem_responses(401, 403, 422),
+)
+async def consent_stats(
+    session: DbSession,
+    principal: OfficerReader,
+    start_date: Annotated[date | None, Query(alias="startDate")] = None,
+    end_date: Annotated[date | None, Query(alias="endDate")] = None,
+) -> ConsentStatsOut:
+    if start_date is not None and end_date is not None and end_date < start_date:
+        raise InvalidDateRangeError()
+    since = start_of_business_day(start_date) if start_date else None
+    until = start_of_business_day(end_date + timedelta(days=1)) if end_date else None
+    counts = await repository.consent_action_counts(session, since, until)
+    current = await repository.current_grant_counts(session)
+    rows = [
+        PurposeConsentStats(
+            purpose=name,
+            primary=purpose.primary,
+            granted=counts.get((name, ConsentAction.GRANTED.value), 0),
+            revoked=counts.get((name, ConsentAction.REVOKED.value), 0),
+            currently_granted=current.get(name, 0),
+        )
+        for name, purpose in PURPOSES.items()
+    ]
+    return ConsentStatsOut(start_date=start_date, end_date=end_date, purposes=rows)
 
 
 @router.get(

@@ -10,7 +10,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request, Response, status
 
-from cuenty.compliance import exports, repository, requests, trail
+from cuenty.compliance import deadlines, exports, repository, requests, trail
+from cuenty.compliance.context import ComplianceContext
 from cuenty.compliance.endpoints.common import (
     Officer,
     OfficerReader,
@@ -21,7 +22,7 @@ from cuenty.compliance.endpoints.common import (
     visible_request,
 )
 from cuenty.compliance.errors import ExportUnavailableError
-from cuenty.compliance.models import DataRequest, RequestState, RequestType
+from cuenty.compliance.models import FINAL_STATES, DataRequest, RequestState, RequestType
 from cuenty.compliance.schemas import (
     AccessRequestIn,
     AnswerIn,
@@ -35,6 +36,7 @@ from cuenty.compliance.schemas import (
     OppositionRequestIn,
     Receipt,
     RectificationRequestIn,
+    RequestEventOut,
     VerifyIdentityIn,
 )
 from cuenty.identity.access import Principal
@@ -158,7 +160,7 @@ async def list_requests(
         params=pages,
         request=request,
     )
-    return Page(items=[DataRequestOut.of(row) for row in rows], next=following)
+    return Page(items=[request_out(ctx, row) for row in rows], next=following)
 
 
 @router.get(
@@ -167,9 +169,12 @@ async def list_requests(
     summary="Mis solicitudes ARCO",
     responses=problem_responses(401),
 )
-async def my_requests(session: DbSession, principal: SignedIn) -> list[DataRequestOut]:
+async def my_requests(
+    request: Request, session: DbSession, principal: SignedIn
+) -> list[DataRequestOut]:
+    ctx = context(request, principal)
     rows = await session.scalars(repository.requests_query(user_id=principal.user_id))
-    return [DataRequestOut.of(row) for row in sorted(rows, key=lambda row: row.received_at)]
+    return [request_out(ctx, row) for row in sorted(rows, key=lambda row: row.received_at)]
 
 
 @router.get(
@@ -179,9 +184,23 @@ async def my_requests(session: DbSession, principal: SignedIn) -> list[DataReque
     responses=problem_responses(401, 404),
 )
 async def get_request(
-    request_id: uuid.UUID, session: DbSession, principal: SignedIn
+    request_id: uuid.UUID, request: Request, session: DbSession, principal: SignedIn
 ) -> DataRequestOut:
-    return DataRequestOut.of(await visible_request(session, principal, request_id))
+    found = await visible_request(session, principal, request_id)
+    return request_out(context(request, principal), found)
+
+
+@router.get(
+    "/requests/{request_id}/events",
+    response_model=list[RequestEventOut],
+    summary="Historial de una solicitud ARCO en la bitácora: cada paso con quién y cuándo",
+    responses=problem_responses(401, 403, 404),
+)
+async def request_events(
+    request_id: uuid.UUID, session: DbSession, principal: OfficerReader
+) -> list[RequestEventOut]:
+    found = await visible_request(session, principal, request_id)
+    return [RequestEventOut.of(row) for row in await repository.request_events(session, found.id)]
 
 
 @router.post(
@@ -194,8 +213,9 @@ async def assign(
     request_id: uuid.UUID, body: AssignIn, request: Request, session: DbSession, principal: Officer
 ) -> DataRequestOut:
     found = await visible_request(session, principal, request_id)
-    await requests.assign(session, context(request, principal), found, body.assignee_id)
-    return DataRequestOut.of(found)
+    ctx = context(request, principal)
+    await requests.assign(session, ctx, found, body.assignee_id)
+    return request_out(ctx, found)
 
 
 @router.post(
@@ -214,7 +234,7 @@ async def verify_identity(
     found = await visible_request(session, principal, request_id)
     ctx = context(request, principal)
     await requests.verify_identity(session, ctx, found, body.method, body.notes)
-    return DataRequestOut.of(found)
+    return request_out(ctx, found)
 
 
 @router.post(
@@ -231,8 +251,9 @@ async def request_information(
     principal: Officer,
 ) -> DataRequestOut:
     found = await visible_request(session, principal, request_id)
-    await requests.request_information(session, context(request, principal), found, body.message)
-    return DataRequestOut.of(found)
+    ctx = context(request, principal)
+    await requests.request_information(session, ctx, found, body.message)
+    return request_out(ctx, found)
 
 
 @router.post(
@@ -251,7 +272,7 @@ async def provide_information(
     found = await visible_request(session, principal, request_id)
     ctx = context(request, principal)
     await requests.provide_information(session, ctx, found, body.information)
-    return DataRequestOut.of(found)
+    return request_out(ctx, found)
 
 
 @router.post(
@@ -264,8 +285,9 @@ async def extend(
     request_id: uuid.UUID, body: ExtendIn, request: Request, session: DbSession, principal: Officer
 ) -> DataRequestOut:
     found = await visible_request(session, principal, request_id)
-    await requests.extend(session, context(request, principal), found, body.reason)
-    return DataRequestOut.of(found)
+    ctx = context(request, principal)
+    await requests.extend(session, ctx, found, body.reason)
+    return request_out(ctx, found)
 
 
 @router.post(
@@ -278,15 +300,16 @@ async def answer(
     request_id: uuid.UUID, body: AnswerIn, request: Request, session: DbSession, principal: Officer
 ) -> DataRequestOut:
     found = await visible_request(session, principal, request_id)
+    ctx = context(request, principal)
     await requests.answer(
         session,
-        context(request, principal),
+        ctx,
         found,
         decision=body.decision,
         message=body.answer,
         refusal_ground=body.refusal_ground,
     )
-    return DataRequestOut.of(found)
+    return request_out(ctx, found)
 
 
 @router.post(
@@ -299,8 +322,9 @@ async def withdraw(
     request_id: uuid.UUID, request: Request, session: DbSession, principal: SignedIn
 ) -> DataRequestOut:
     found = await visible_request(session, principal, request_id)
-    await requests.withdraw(session, context(request, principal), found)
-    return DataRequestOut.of(found)
+    ctx = context(request, principal)
+    await requests.withdraw(session, ctx, found)
+    return request_out(ctx, found)
 
 
 @router.get(
@@ -387,10 +411,30 @@ async def _file(
         if body.representative
         else None,
     )
-    return _receipt(created, ctx.settings.compliance_grace_days, request_locale(request))
+    return _receipt(ctx, created, request_locale(request))
 
 
-def _receipt(created: DataRequest, grace_days: int, locale: str) -> Receipt:
+def request_out(
+    ctx: ComplianceContext, found: DataRequest, deletion_date: date | None = None
+) -> DataRequestOut:
+    """Convert a request for the response, with its running deadline as of `ctx.now`."""
+    out = DataRequestOut.of(found, deletion_date)
+    if found.state in FINAL_STATES:
+        return out
+    due = found.execution_due or found.answer_due
+    today = business_date(ctx.now)
+    alert_days = ctx.settings.compliance_alert_business_days
+    return out.model_copy(
+        update={
+            "pending_due": due,
+            "business_days_left": deadlines.business_days_left(ctx.calendar, today, due),
+            "deadline_status": deadlines.deadline_status(ctx.calendar, today, due, alert_days),
+        }
+    )
+
+
+def _receipt(ctx: ComplianceContext, created: DataRequest, locale: str) -> Receipt:
+    grace_days = ctx.settings.compliance_grace_days
     message = translate(
         locale, RECEIPT_MESSAGE, folio=created.folio, due=created.answer_due.isoformat()
     )
@@ -400,5 +444,5 @@ def _receipt(created: DataRequest, grace_days: int, locale: str) -> Receipt:
         message += " " + translate(
             locale, DELETION_MESSAGE, deletion=deletion_date.isoformat(), days=grace_days
         )
-    out = DataRequestOut.of(created, deletion_date)
+    out = request_out(ctx, created, deletion_date)
     return Receipt(**out.model_dump(), message=message)
