@@ -34,11 +34,12 @@ class ApiProblem(Exception):
 
     @property
     def field_messages(self) -> dict[str, str]:
-        """The message of each broken field, keyed by its JSON pointer without the slash."""
+        """The message of each broken field, keyed by its JSON pointer without the leading
+        `#/`. The API writes body pointers as URI fragments, such as `#/reason`."""
         messages: dict[str, str] = {}
         for error in self.problem.get("errors") or []:
             pointer = str(error.get("pointer") or error.get("parameter") or "")
-            messages.setdefault(pointer.lstrip("/"), str(error.get("message", "")))
+            messages.setdefault(pointer.lstrip("#").lstrip("/"), str(error.get("message", "")))
         return messages
 
 
