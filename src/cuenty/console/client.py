@@ -67,6 +67,14 @@ class ConsoleApi:
 
     async def call(self, method: str, path: str, **options: Any) -> Any:
         """Send one request; return the decoded JSON (money as Decimal) or raise ApiProblem."""
+        return _decode(await self.send(method, path, **options))
+
+    async def download(self, path: str, **params: Any) -> httpx.Response:
+        """GET a file (an export, say); return the whole response or raise ApiProblem."""
+        return await self.send("GET", path, params=_without_none(params))
+
+    async def send(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """Send one request; return the response as it came, or raise ApiProblem."""
         client = _http_client(self.request)
         try:
             response = await client.request(method, path, headers=self._headers(), **options)
@@ -74,7 +82,7 @@ class ConsoleApi:
             raise ApiProblem(503, {"title": type(error).__name__}) from error
         if response.status_code >= 400:
             raise ApiProblem(response.status_code, _decode(response) or {})
-        return _decode(response)
+        return response
 
     def _headers(self) -> dict[str, str]:
         state = self.request.app.state
