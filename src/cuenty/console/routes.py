@@ -13,6 +13,11 @@ from cuenty.console.pages import (
     inventory_reveal,
     jobs,
     orders,
+    portal_notifications,
+    portal_payments,
+    portal_privacy,
+    portal_requests,
+    portal_subscriptions,
     privacy,
     privacy_requests,
     reconciliation,
@@ -35,5 +40,10 @@ for module in (
     privacy_requests,
     jobs,
     webhooks,
+    portal_subscriptions,
+    portal_payments,
+    portal_privacy,
+    portal_requests,
+    portal_notifications,
 ):
     router.include_router(module.router)
