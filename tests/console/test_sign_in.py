@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import update
@@ -169,3 +171,32 @@ async def test_compliance_officer_starts_at_privacy(app: FastAPI) -> None:
     client = await staff_browser(app, "dpo@example.com", "compliance_officer")
     response = await client.get("/console")
     assert response.headers["location"] == "/console/privacidad"
+
+
+async def test_form_value_the_route_refuses_gets_an_html_page(app: FastAPI) -> None:
+    client = browser(app)
+    response = await submit(
+        client, "/cuenta/entrar", "/cuenta/entrar", {"phone": "5512345678", "channel": "fax"}
+    )
+    assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_sign_in_without_password_names_the_field(app: FastAPI) -> None:
+    client = browser(app)
+    response = await submit(
+        client, "/console/entrar", "/console/entrar", {"email": "ops@example.com"}
+    )
+    assert "revisa errors" not in response.text
+
+
+async def test_pages_link_static_files_by_content_hash(client: httpx.AsyncClient) -> None:
+    page = await client.get("/console/entrar")
+    assert re.search(r'href="/console/static/css/console\.css\?v=[0-9a-f]{12}"', page.text)
+
+
+async def test_versioned_static_file_is_kept_a_year(client: httpx.AsyncClient) -> None:
+    page = await client.get("/console/entrar")
+    found = re.search(r'href="(/console/static/css/console\.css\?v=[0-9a-f]+)"', page.text)
+    assert found is not None
+    response = await client.get(found.group(1))
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"

@@ -7,10 +7,11 @@ the sign-in form, and attach the cookies the page set to whatever response it re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
@@ -20,7 +21,11 @@ from cuenty.console.security import pending_cookies
 from cuenty.console.session import CUSTOMER, STAFF, SignInRequired
 from cuenty.console.templating import render
 from cuenty.kit.errors import ProblemError
-from cuenty.kit.i18n import translate
+from cuenty.kit.i18n import N_, translate
+
+CHECK_FIELDS = N_("Some fields need a change; the message under each one says what.")
+INVALID_ADDRESS_TITLE = N_("This address is not valid")
+INVALID_ADDRESS = N_("The page address or the form has a value the console cannot read.")
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -40,6 +45,10 @@ class ConsoleRoute(APIRoute):
                 response = _error_page(
                     request, error.status, error.title, error.detail_message, error.params
                 )
+            except RequestValidationError:
+                # A console URL or form the page's own parameters refuse (a malformed id):
+                # an HTML page, as for every other error a person can meet.
+                response = _error_page(request, 422, INVALID_ADDRESS_TITLE, INVALID_ADDRESS, {})
             language = chosen_language(request)
             if language is not None:
                 pending_cookies(request).set(
@@ -95,12 +104,34 @@ def _error_page(
 
 
 def form_problem(
-    request: Request, template: str, context: dict[str, Any], problem: ApiProblem
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    problem: ApiProblem,
+    *,
+    fields: Iterable[str] = (),
+    renames: dict[str, str] | None = None,
 ) -> Response:
-    """Show the form again with the API's explanation and the message of each broken field."""
+    """Show the form again with the API's explanation and the message of each broken field.
+
+    `renames` maps an API field (`fieldsToUpdate/email`) to the form's name for it (`email`).
+    When every broken field is one of the form's `fields`, each message shows under its field
+    and a short note heads the form; otherwise the messages no field shows head the form, so
+    none is lost. The API's generic 422 text, written for programs, is never shown.
+    """
+    messages = {
+        (renames or {}).get(key, key): message for key, message in problem.field_messages.items()
+    }
+    unshown = [message for key, message in messages.items() if key not in set(fields)]
+    if messages and not unshown:
+        error = translate(page_locale(request), CHECK_FIELDS)
+    elif messages:
+        error = " ".join(unshown)
+    else:
+        error = problem.detail
     return render(
         request,
         template,
-        {**context, "error": problem.detail, "field_errors": problem.field_messages},
+        {**context, "error": error, "field_errors": messages},
         status=problem.status if problem.status < 500 else 502,
     )

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from cuenty.console import formatting, navigation
+from cuenty.console.static_files import static_url
 from cuenty.kit.i18n import translate
 
 
@@ -28,6 +29,7 @@ def environment(locale: str) -> Environment:
     )
     env.globals["_"] = partial(translate, locale)
     env.globals["locale"] = locale
+    env.globals["static"] = static_url
     env.globals["staff_menu"] = navigation.STAFF_MENU
     env.globals["customer_menu"] = navigation.CUSTOMER_MENU
     env.globals["role_labels"] = navigation.ROLE_LABELS

@@ -48,9 +48,7 @@ def _free_port() -> int:
 def live_server(database: TestDatabase, engine: Any, tmp_path: Path) -> Iterator[str]:
     """Every service in one `cuenty serve` process over the test's database."""
     port = _free_port()
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith("CUENTY_")
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CUENTY_")}
     env.update(
         CUENTY_DATABASE_URL=database.url,
         CUENTY_LOG_LEVEL="WARNING",

@@ -12,7 +12,7 @@ import segno
 from fastapi import Depends, Request, Response
 
 from cuenty.console.client import ApiProblem, ConsoleApi
-from cuenty.console.portal import PAGE_SIZE, field_errors, show
+from cuenty.console.portal import PAGE_SIZE, show
 from cuenty.console.routing import console_router, redirect
 from cuenty.console.security import check_csrf
 from cuenty.console.session import CUSTOMER, require_viewer
@@ -143,7 +143,7 @@ def _problem(request: Request, context: dict[str, Any], problem: ApiProblem) -> 
     if problem.status in (401, 403, 404):
         raise problem
     values = {**context, "error": problem.detail, "field_errors": {}}
-    amount_message = field_errors(problem).get("amount")
+    amount_message = problem.field_messages.get("amount")
     if amount_message:
         values["error"] = f"{problem.detail} {amount_message}"
     status = problem.status if problem.status < 500 else 502
