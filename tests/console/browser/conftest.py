@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import TestDatabase
+from tests.payments.support import PREFIX
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_INSTALLED = CHROMIUM.exists()
@@ -55,6 +56,9 @@ def live_server(database: TestDatabase, engine: Any, tmp_path: Path) -> Iterator
         CUENTY_SERVICE_HEARTBEAT_SECONDS="0",
         CUENTY_RATE_LIMIT_ENABLED="false",
         CUENTY_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        # The collection CLABE prefix of the payments tests, so instructions made by the test's
+        # in-process app and the server agree.
+        CUENTY_PAYMENTS_CLABE_PREFIX=PREFIX,
     )
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
@@ -118,6 +122,7 @@ async def chromium() -> AsyncIterator[Any]:
 async def page_factory(chromium: Any, live_server: str) -> AsyncIterator[Any]:
     """Open pages in fresh browser contexts (no shared cookies) on the live server."""
     contexts: list[Any] = []
+    console_messages: list[str] = []
 
     async def open_page(*, mobile: bool = False, locale: str = "es-MX") -> Any:
         options: dict[str, Any] = {
@@ -129,7 +134,13 @@ async def page_factory(chromium: Any, live_server: str) -> AsyncIterator[Any]:
         await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
         context.set_default_timeout(STEP_TIMEOUT_MS)
         contexts.append(context)
-        return await context.new_page()
+        page = await context.new_page()
+        # Every question a form asks (data-confirm) is answered yes.
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.on("console", lambda message: console_messages.append(message.text))
+        return page
+
+    open_page.console_messages = console_messages  # type: ignore[attr-defined]
 
     try:
         yield open_page
