@@ -23,7 +23,7 @@ FUNNEL_STEPS = (
     ("payments", N_("Payments")),
     ("activations", N_("Activations")),
 )
-FIRST_STEP_LABEL = N_("{count} people")
+FIRST_STEP_LABEL = N_("People: {count}")
 STEP_LABEL = N_("{count} · {rate} of the previous step")
 STEP_LABEL_NO_RATE = N_("{count} · no previous step to compare")
 NO_SERVICE = N_("No service")
