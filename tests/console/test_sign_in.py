@@ -200,3 +200,9 @@ async def test_versioned_static_file_is_kept_a_year(client: httpx.AsyncClient) -
     assert found is not None
     response = await client.get(found.group(1))
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+async def test_language_switch_keeps_the_page_filters(app: FastAPI) -> None:
+    client = await staff_browser(app, "ops@example.com")
+    page = await client.get("/console/pedidos?state=paid")
+    assert 'href="/console/pedidos?state=paid&amp;lang=en"' in page.text

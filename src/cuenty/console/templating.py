@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache, partial
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -46,6 +47,12 @@ def _with_locale(function: Any, locale: str, value: Any, *args: Any) -> str:
     return str(function(value, locale, *args))
 
 
+def _language_url(request: Request, language: str) -> str:
+    """This page's address in another language, keeping its filters and page."""
+    params = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    return f"{request.url.path}?{urlencode([*params, ('lang', language)])}"
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
@@ -59,6 +66,7 @@ def render(
         "csrf_token": csrf_token(request),
         "viewer": getattr(request.state, "console_viewer", None),
         "path": request.url.path,
+        "language_url": partial(_language_url, request),
         **(context or {}),
     }
     html = environment(locale).get_template(template).render(values)

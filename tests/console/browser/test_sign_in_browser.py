@@ -30,4 +30,9 @@ async def test_staff_signs_in_and_out(
     await page.get_by_role("button", name="Entrar").click()
     await page.wait_for_url("**/console/tablero**")
     cookies = {cookie["name"]: cookie for cookie in await page.context.cookies()}
+    await page.get_by_role("button", name="Salir").click()
+    await page.wait_for_url("**/console/entrar")
+    left = {cookie["name"] for cookie in await page.context.cookies()}
+
     assert cookies["cuenty_console_access"]["httpOnly"] is True
+    assert "cuenty_console_access" not in left
