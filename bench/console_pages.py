@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.worker_rss import free_port, rss_mib, wait_up
 
-# Console page and the API call that holds most of its data.
+# Console page and the API call that returns most of its data.
 PAIRS = (
     ("/console/tablero", "/v1/analytics/dashboard"),
     ("/console/pedidos", "/v1/orders"),
@@ -45,7 +45,7 @@ def timed(client: httpx.Client, path: str, requests: int, **options: object) -> 
         response = client.get(path, **options)  # type: ignore[arg-type]
         times.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
-            raise RuntimeError(f"{path} answered {response.status_code}")
+            raise RuntimeError(f"{path} returned {response.status_code}, expected 200")
     return times
 
 
@@ -59,7 +59,7 @@ def sign_in(client: httpx.Client) -> str:
         data={"email": email, "password": password, "csrf_token": csrf.group(1)},
     )
     if done.status_code != 303:
-        raise RuntimeError(f"sign-in answered {done.status_code}")
+        raise RuntimeError(f"sign-in returned {done.status_code}, expected 303")
     return str(client.cookies["cuenty_console_access"])
 
 
@@ -107,12 +107,12 @@ def report(base: str, requests: int, pid: int) -> None:
         for page, api in PAIRS:
             timed(client, page, 3)
             timed(client, api, 3, headers=bearer)
-            shown = timed(client, page, requests)
-            called = timed(client, api, requests, headers=bearer)
-            page_p50, api_p50 = statistics.median(shown), statistics.median(called)
+            page_times = timed(client, page, requests)
+            api_times = timed(client, api, requests, headers=bearer)
+            page_p50, api_p50 = statistics.median(page_times), statistics.median(api_times)
             print(
-                f"| `{page}` | {page_p50:.1f} | {percentile(shown, 0.95):.1f} | `{api}` | "
-                f"{api_p50:.1f} | {percentile(called, 0.95):.1f} | {page_p50 / api_p50:.1f} |"
+                f"| `{page}` | {page_p50:.1f} | {percentile(page_times, 0.95):.1f} | `{api}` | "
+                f"{api_p50:.1f} | {percentile(api_times, 0.95):.1f} | {page_p50 / api_p50:.1f} |"
             )
     print(f"\nWorker RSS after the pages: {rss_mib(pid):.0f} MiB")
 

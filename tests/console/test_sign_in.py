@@ -13,7 +13,7 @@ from tests.console.support import browser, csrf_of, customer_browser, staff_brow
 from tests.identity.helpers import PASSWORD, register
 
 
-async def test_staff_sign_in_opens_the_first_page_of_the_role(app: FastAPI) -> None:
+async def test_staff_sign_in_opens_first_page(app: FastAPI) -> None:
     client = await staff_browser(app, "ops@example.com", "operations")
     response = await client.get("/console")
     assert response.headers["location"] == "/console/tablero"
@@ -126,7 +126,9 @@ async def test_session_cookies_are_http_only_and_scoped(app: FastAPI) -> None:
         for name, value in response.headers.multi_items()
         if name == "set-cookie" and value.startswith("cuenty_console_access=")
     )
-    assert "HttpOnly" in cookie and "Path=/console" in cookie and "SameSite=lax" in cookie
+    assert "HttpOnly" in cookie
+    assert "Path=/console" in cookie
+    assert "SameSite=lax" in cookie
 
 
 async def test_sign_out_revokes_the_session(app: FastAPI) -> None:
@@ -173,7 +175,7 @@ async def test_compliance_officer_starts_at_privacy(app: FastAPI) -> None:
     assert response.headers["location"] == "/console/privacidad"
 
 
-async def test_form_value_the_route_refuses_gets_an_html_page(app: FastAPI) -> None:
+async def test_invalid_form_value_gets_html_page(app: FastAPI) -> None:
     client = browser(app)
     response = await submit(
         client, "/cuenta/entrar", "/cuenta/entrar", {"phone": "5512345678", "channel": "fax"}

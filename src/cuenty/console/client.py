@@ -26,7 +26,7 @@ log = structlog.get_logger(__name__)
 
 @dataclass
 class ApiProblem(Exception):
-    """An API answer of 400 or more, with its problem details (or a stand-in for them)."""
+    """An API response with status 400 or more, with its problem details (or a stand-in)."""
 
     status: int
     problem: dict[str, Any] = field(default_factory=dict)
@@ -120,7 +120,7 @@ def _without_none(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _http_client(request: Request) -> httpx.AsyncClient:
-    """The app's shared client, made on first use and closed with the app."""
+    """Return the app's shared client, made on first use and closed with the app."""
     state = request.app.state
     client = getattr(state, "console_http_client", None)
     if client is None:
@@ -145,8 +145,8 @@ def _http_client(request: Request) -> httpx.AsyncClient:
 
 
 def warn_without_api(app: Any) -> None:
-    """Log at start-up when the console has no API to call: the admin service alone, without
-    CUENTY_CONSOLE_API_URL, would answer every page with an error."""
+    """Log a warning at start-up when the console has no API to call. The admin service alone,
+    without CUENTY_CONSOLE_API_URL, would return an error page for every page."""
     from cuenty.services import SERVICES
 
     mounted = {service.name for service in app.state.services}

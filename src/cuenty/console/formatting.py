@@ -1,4 +1,4 @@
-"""How the console writes money, numbers, dates and elapsed time for Mexico.
+"""Formatting of money, numbers, dates and elapsed time for people in Mexico.
 
 Money is always `$1,234.50 MXN`; dates and times are Mexico City's, in the page's language.
 """
@@ -34,7 +34,7 @@ def number(value: Any, locale: str, digits: int = 0) -> str:
 
 
 def percent(value: Any, locale: str, digits: int = 1) -> str:
-    """A share given as a fraction (0.125) written as a percentage (12.5 %)."""
+    """Format a fraction (0.125) as a percentage (12.5 %)."""
     amount = _decimal(value)
     if amount is None:
         return ""
@@ -52,7 +52,7 @@ def day(value: Any, locale: str) -> str:
 
 
 def moment(value: Any, locale: str) -> str:
-    """A point in time in Mexico City's clock: `4 dic 2026, 09:30`."""
+    """Format a point in time on Mexico City's clock: `4 dic 2026, 09:30`."""
     found = _moment(value)
     if found is None:
         return ""

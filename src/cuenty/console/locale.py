@@ -12,14 +12,14 @@ ONE_YEAR_SECONDS = 365 * 24 * 3600
 
 
 def chosen_language(request: Request) -> str | None:
-    """The language asked for in the query string, when it is one the console speaks."""
-    asked = request.query_params.get("lang")
-    return asked if asked in SUPPORTED_LOCALES else None
+    """Return the language requested in the query string, when the console supports it."""
+    requested = request.query_params.get("lang")
+    return requested if requested in SUPPORTED_LOCALES else None
 
 
 def page_locale(request: Request) -> str:
-    asked = chosen_language(request) or request.cookies.get(LANGUAGE_COOKIE)
-    if asked in SUPPORTED_LOCALES:
-        return str(asked)
+    requested = chosen_language(request) or request.cookies.get(LANGUAGE_COOKIE)
+    if requested in SUPPORTED_LOCALES:
+        return str(requested)
     default = getattr(request.app.state, "default_locale", "es-MX")
     return negotiate_locale(request.headers.get("accept-language"), default)

@@ -1,5 +1,5 @@
-"""The menus of the console and the portal: each staff entry names the scope (and, where the
-API asks for more, the roles) it needs, so a person sees only what their role may open."""
+"""The menus of the console and the portal. Each staff entry names the scope it needs, and the
+roles where the API requires more, so a person sees only what their role may open."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class Entry:
 
 
 STAFF_MENU = (
-    # The dashboard API answers only operations and admins, not every analytics:read role.
+    # The dashboard API serves only operations and admins, not every analytics:read role.
     Entry("/console/tablero", N_("Dashboard"), "analytics:read", ("operations",)),
     Entry("/console/pedidos", N_("Orders and payments"), "orders:read"),
     Entry("/console/conciliacion", N_("Reconciliation"), "payments:write"),

@@ -1,7 +1,7 @@
 """Routes of console pages: HTML errors instead of problem JSON, sign-in redirects, cookies.
 
-Every console router is built with `console_router()`. Its routes answer a ProblemError or an
-API problem with an error page in the page's language, send a visitor who is not signed in to
+Every console router is built with `console_router()`. Its routes turn a ProblemError or an
+API problem into an error page in the page's language, send a visitor who is not signed in to
 the sign-in form, and attach the cookies the page set to whatever response it returns.
 """
 
@@ -116,8 +116,8 @@ def form_problem(
 
     `renames` maps an API field (`fieldsToUpdate/email`) to the form's name for it (`email`).
     When every broken field is one of the form's `fields`, each message shows under its field
-    and a short note heads the form; otherwise the messages no field shows head the form, so
-    none is lost. The API's generic 422 text, written for programs, is never shown.
+    and a short note heads the form. Otherwise the messages that no field shows head the form,
+    so none is lost. The API's generic 422 text, written for programs, is never shown.
     """
     messages = {
         (renames or {}).get(key, key): message for key, message in problem.field_messages.items()

@@ -1,4 +1,4 @@
-"""What protects the console's pages: cookie flags, CSRF tokens and response headers.
+"""Protection of the console's pages: cookie flags, CSRF tokens and response headers.
 
 CSRF: a random value in an HttpOnly `cuenty_csrf` cookie, and in every form (or the
 `X-CSRF-Token` header) its HMAC under CUENTY_SECRET_KEY; a form whose token does not match, or
@@ -53,7 +53,7 @@ PAGE_HEADERS = {
 }
 
 
-class CsrfRefusedError(ForbiddenError):
+class CsrfRejectedError(ForbiddenError):
     code = "csrf_failed"
     title = N_("The form expired or came from another site")
     detail = N_("Reload the page and send the form again.")
@@ -110,7 +110,7 @@ def pending_cookies(request: Request) -> PendingCookies:
 
 
 def csrf_token(request: Request) -> str:
-    """The token for this browser's forms, creating its cookie on first use."""
+    """Return the token for this browser's forms, creating its cookie on first use."""
     nonce = getattr(request.state, "console_csrf_nonce", None) or request.cookies.get(CSRF_COOKIE)
     if not nonce or len(nonce) < 32:
         nonce = secrets.token_urlsafe(32)
@@ -122,7 +122,7 @@ def csrf_token(request: Request) -> str:
 async def check_csrf(request: Request) -> None:
     """Refuse a state-changing request without this browser's token or from another site."""
     if request.headers.get("sec-fetch-site") == "cross-site":
-        raise CsrfRefusedError()
+        raise CsrfRejectedError()
     nonce = request.cookies.get(CSRF_COOKIE)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
@@ -130,7 +130,7 @@ async def check_csrf(request: Request) -> None:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not nonce or not sent or not hmac.compare_digest(sent, _sign(request, nonce)):
-        raise CsrfRefusedError()
+        raise CsrfRejectedError()
 
 
 def _sign(request: Request, nonce: str) -> str:

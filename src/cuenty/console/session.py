@@ -1,8 +1,8 @@
 """Who is signed in to the console: tokens kept in HttpOnly cookies, checked on every page.
 
 The staff console (`/console`) and the customer portal (`/cuenta`) keep separate cookies,
-scoped to their own path. The access token is verified locally, as the API does; when it has
-expired the refresh token gets a new pair from the API, and without either the page sends the
+scoped to their own path. The access token is verified locally, as the API does. When it has
+expired, the refresh token gets a new pair from the API. Without either, the page sends the
 person to the sign-in form.
 """
 
@@ -82,7 +82,7 @@ def api_for(request: Request, token: str | None = None) -> ConsoleApi:
 
 
 async def current_viewer(request: Request, area: Area) -> Viewer | None:
-    """The person signed in to this area, refreshing an expired token; None otherwise."""
+    """Return the person signed in to this area, refreshing an expired token, or None."""
     cached = getattr(request.state, "console_viewer", None)
     if isinstance(cached, Viewer) and cached.area == area:
         return cached
@@ -127,7 +127,7 @@ def start_session(request: Request, area: Area, tokens: dict[str, Any]) -> None:
 
 
 async def end_session(request: Request, area: Area) -> None:
-    """Revoke the session at the API (when it still answers) and forget the cookies."""
+    """Revoke the session at the API (when it is still valid) and clear the cookies."""
     viewer = await current_viewer(request, area)
     if viewer is not None:
         try:
@@ -139,11 +139,11 @@ async def end_session(request: Request, area: Area) -> None:
     cookies.clear(area.refresh_cookie, path=area.path)
 
 
-def safe_next(area: Area, asked: str | None) -> str:
+def safe_next(area: Area, requested: str | None) -> str:
     """A return path after sign-in: only a path inside the same area, never another site."""
-    if asked and asked.startswith(area.path + "/") and not asked.startswith("//"):
-        if "\\" not in asked and "\n" not in asked and "\r" not in asked:
-            return asked
+    if requested and requested.startswith(area.path + "/") and not requested.startswith("//"):
+        if "\\" not in requested and "\n" not in requested and "\r" not in requested:
+            return requested
     return area.path
 
 

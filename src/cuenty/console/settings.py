@@ -36,7 +36,7 @@ class ConsoleSettings(BaseSettings):
 
 
 def console_settings(state: Any) -> ConsoleSettings:
-    """The settings set on an app's state, else the environment's."""
+    """Return the settings set on an app's state, else the environment's."""
     found = getattr(state, "console_settings", None)
     if not isinstance(found, ConsoleSettings):
         found = ConsoleSettings()

@@ -24,7 +24,7 @@ STATIC_FOLDER = Path(__file__).parent / "static"
 
 @cache
 def static_url(path: str) -> str:
-    """The address of a static file with the hash of its content."""
+    """Return the address of a static file with the hash of its content."""
     digest = hashlib.sha256((STATIC_FOLDER / path).read_bytes()).hexdigest()[:12]
     return f"/console/static/{path}?v={digest}"
 

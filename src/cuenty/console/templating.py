@@ -1,8 +1,8 @@
 """Jinja2 rendering of console pages, one environment per language.
 
-Templates call `_("English text {name}", name=...)`; the text is looked up in the same Babel
+Templates call `_("English text {name}", name=...)`. The text is looked up in the same Babel
 catalog as the API's messages (`make messages` extracts it), so Spanish is the default and
-English the original.
+English is the original.
 """
 
 from __future__ import annotations

@@ -135,7 +135,7 @@ async def page_factory(chromium: Any, live_server: str) -> AsyncIterator[Any]:
         context.set_default_timeout(STEP_TIMEOUT_MS)
         contexts.append(context)
         page = await context.new_page()
-        # Every question a form asks (data-confirm) is answered yes.
+        # Every confirmation a form shows (data-confirm) is accepted.
         page.on("dialog", lambda dialog: dialog.accept())
         page.on("console", lambda message: console_messages.append(message.text))
         return page

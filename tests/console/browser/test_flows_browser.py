@@ -1,6 +1,6 @@
-"""The console's main flows in a real browser: staff reconcile a deposit by hand and see it
-on the dashboard's map and funnel; a customer signs in with a code, copies the CLABE of a
-pending order and revokes a marketing consent."""
+"""The console's main flows in a real browser. Staff reconcile a deposit by hand and see it on
+the dashboard's map and funnel. A customer signs in with a code, copies the CLABE of a pending
+order and revokes a marketing consent."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def _csp_reports(page_factory: Any) -> list[str]:
     return [text for text in page_factory.console_messages if "Content Security Policy" in text]
 
 
-async def test_staff_match_a_deposit_and_see_it_on_the_dashboard(
+async def test_manual_match_reaches_dashboard(
     app: FastAPI,
     database: TestDatabase,
     catalog: Catalog,
@@ -127,7 +127,7 @@ async def test_staff_match_a_deposit_and_see_it_on_the_dashboard(
     assert _csp_reports(page_factory) == []
 
 
-async def test_customer_copies_the_clabe_and_revokes_marketing(
+async def test_portal_clabe_copy_and_revoke(
     app: FastAPI,
     database: TestDatabase,
     catalog: Catalog,

@@ -30,7 +30,7 @@ NOT_STAFF = N_("This console is for CUENTY staff. Customers sign in at /cuenta."
 
 @router.get("/console")
 async def console_home(request: Request) -> Response:
-    """The first page of the menu the person may open."""
+    """Redirect to the first page of the menu the person may open."""
     viewer = await current_viewer(request, STAFF)
     if viewer is None:
         return redirect(STAFF.sign_in_path)
