@@ -248,3 +248,18 @@ async def test_dashboard_reads_analytics_database(
                 refused = ""
     assert response.json()["totals"]["total_revenue"] == 10.0
     assert "read" in refused.lower()
+
+
+async def test_dashboard_revenue_by_day(
+    client: httpx.AsyncClient, app: FastAPI, engine: AsyncEngine
+) -> None:
+    await _fixture(engine, await _netflix(app))
+    await refresh(engine)
+    response = await client.get(
+        "/v1/analytics/dashboard", params=RANGE, headers=await _operations(client, app)
+    )
+    days = response.json()["revenueByDay"]
+    assert len(days) == 31
+    assert days[0] == {"date": "2026-03-01", "revenue": 190.0, "payments": 1}
+    assert days[2] == {"date": "2026-03-03", "revenue": -45.5, "payments": 0}
+    assert days[30] == {"date": "2026-03-31", "revenue": 0.0, "payments": 0}

@@ -125,6 +125,17 @@ async def test_funnel_block_has_the_steps(app: FastAPI, engine: AsyncEngine) -> 
     assert funnel["labels"][1] == "1 · 33.3 % del paso anterior"
 
 
+async def test_revenue_chart_has_every_day(app: FastAPI, engine: AsyncEngine) -> None:
+    await seed_march(app, engine)
+    client = await staff_browser(app, "ops@example.com")
+
+    page = (await client.get(PAGE)).text
+    revenue = json.loads(json_block(page, "chart-revenue-data"))
+
+    assert len(revenue["categories"]) == 31
+    assert revenue["series"][0]["values"][:3] == [190.0, 40.25, -45.5]
+
+
 async def test_service_chart_block_has_net_revenue(app: FastAPI, engine: AsyncEngine) -> None:
     await seed_march(app, engine)
     client = await staff_browser(app, "ops@example.com")

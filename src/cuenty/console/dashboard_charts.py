@@ -44,6 +44,21 @@ def plot_number(value: Any) -> float | int | None:
     return float(value)
 
 
+def revenue_chart(days: list[dict[str, Any]], locale: str, translate: Translate) -> dict[str, Any]:
+    """Line chart of net revenue per day of the range (`revenueByDay`)."""
+    return {
+        "kind": "line",
+        "format": "money",
+        "categories": [formatting.day(row["date"], locale) for row in days],
+        "series": [
+            {
+                "name": translate(NET_REVENUE),
+                "values": [plot_number(row["revenue"]) for row in days],
+            }
+        ],
+    }
+
+
 def journeys_chart(days: list[dict[str, Any]], locale: str, translate: Translate) -> dict[str, Any]:
     """Line chart of the funnel's steps per day of first visit (`conversionFunnel`)."""
     return {

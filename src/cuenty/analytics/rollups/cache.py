@@ -36,6 +36,7 @@ async def figures(
         "conversion_funnel": await dashboard.funnel_by_day(session, start, end),
         "funnel_summary": {**summary, "window_days": window_days},
         "revenue_by_service": await dashboard.revenue_by_service(session, start, end),
+        "revenue_by_day": await dashboard.revenue_by_day(session, start, end),
         "services_health": await dashboard.services_health(session),
     }
     return to_jsonable_python(computed)  # type: ignore[no-any-return]

@@ -112,6 +112,27 @@ async def top_states(session: AsyncSession, start: date, end: date) -> list[dict
     return rows
 
 
+async def revenue_by_day(session: AsyncSession, start: date, end: date) -> list[dict[str, Any]]:
+    """Return net revenue and payments for every day of the range, days without any at 0."""
+    metrics = daily.state_metrics
+    result = await session.execute(
+        select(
+            metrics.c.local_date,
+            func.sum(metrics.c.revenue_cents),
+            func.sum(metrics.c.payments),
+        )
+        .where(metrics.c.local_date.between(start, end))
+        .group_by(metrics.c.local_date)
+    )
+    found = {day: (cents, payments) for day, cents, payments in result}
+    rows = []
+    for offset in range((end - start).days + 1):
+        day = start + timedelta(days=offset)
+        cents, payments = found.get(day, (0, 0))
+        rows.append({"date": day, "revenue": cents_to_money(cents), "payments": int(payments or 0)})
+    return rows
+
+
 async def funnel_by_day(session: AsyncSession, start: date, end: date) -> list[dict[str, Any]]:
     table = daily.funnel
     result = await session.execute(

@@ -32,6 +32,12 @@ class StateFigures(ApiModel):
     visits: int
 
 
+class DayRevenue(ApiModel):
+    date: dt.date = Field(description="Día de la Ciudad de México")
+    revenue: Money = Field(description="Ingreso neto del día, MXN")
+    payments: int
+
+
 class StepFigures(ApiModel):
     signups: float | None
     payments: float | None
@@ -84,6 +90,10 @@ class Dashboard(ApiModel):
     conversion_funnel: list[FunnelDay]
     funnel_summary: FunnelSummary
     revenue_by_service: list[ServiceRevenue]
+    # Empty in a dashboard cached before the field existed, until the next refresh.
+    revenue_by_day: list[DayRevenue] = Field(
+        default_factory=list, description="Ingreso neto por día del rango, con ceros"
+    )
     services_health: list[ServiceHealth]
     fresh: bool = Field(description="La última actualización es reciente (intervalo + margen)")
     as_of: dt.datetime | None = Field(description="Momento de la última actualización")

@@ -190,6 +190,7 @@ def _pictures(context: dict[str, Any], locale: str) -> dict[str, Any]:
             number=partial(formatting.number, locale=locale),
         )
         pictures["charts"] = {
+            "revenue": charts.revenue_chart(body.get("revenueByDay") or [], locale, say),
             "journeys": charts.journeys_chart(body["conversionFunnel"], locale, say),
             "funnel": charts.funnel_chart(steps),
             "services": charts.services_chart(body["revenueByService"], say),
