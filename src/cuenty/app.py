@@ -225,11 +225,14 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) -> N
         from cuenty.console.security import ConsoleHeadersMiddleware
 
         app.add_middleware(ConsoleHeadersMiddleware)
+    console = _mounts(app, "admin")
     app.add_middleware(
         RateLimitMiddleware,
         limiter=lambda: getattr(app.state, "rate_limiter", None),
         resolve_bucket=lambda scope: app.state.rate_limit_resolver(scope),
         default_locale=settings.default_locale,
+        exempt_prefixes=("/console/static/",) if console else (),
+        html_prefixes=("/console", "/cuenta") if console else (),
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
 

@@ -101,6 +101,19 @@ async def test_cancel_keeps_end_date(
     assert body["endsAt"] == subscription["endsAt"]
 
 
+async def test_cancel_drops_the_unpaid_renewal(
+    client: httpx.AsyncClient, database: TestDatabase, catalog: Catalog
+) -> None:
+    headers, subscription = await subscribed(client, database, catalog, "ana@example.com")
+    path = f"/v1/subscriptions/{subscription['id']}"
+    first = await client.post(f"{path}/renew", headers=headers)
+    cancelled = await client.post(f"{path}/cancel", headers=headers)
+    again = await client.post(f"{path}/renew", headers=headers)
+    assert cancelled.json().get("renewalOrderId") is None
+    assert again.status_code == 201
+    assert again.json()["id"] != first.json()["id"]
+
+
 async def test_renew_creates_an_order_then_returns_it(
     client: httpx.AsyncClient, database: TestDatabase, catalog: Catalog
 ) -> None:

@@ -20,6 +20,8 @@ from cuenty.console.settings import console_settings
 from cuenty.kit.net import client_ip
 
 IN_PROCESS_BASE_URL = "http://cuenty.console.internal"
+# A form rarely breaks more rules than this; a longer list would bury the first ones.
+MAX_SHOWN_MESSAGES = 5
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +35,11 @@ class ApiProblem(Exception):
 
     @property
     def detail(self) -> str:
+        """The text to show a person: each broken field's message when the API lists them
+        (its general detail then points programs at `errors`), else the API's detail."""
+        messages = list(dict.fromkeys(self.field_messages.values()))
+        if messages:
+            return " ".join(messages[:MAX_SHOWN_MESSAGES])
         return str(self.problem.get("detail") or self.problem.get("title") or self.status)
 
     @property

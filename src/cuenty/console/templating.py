@@ -48,7 +48,14 @@ def _with_locale(function: Any, locale: str, value: Any, *args: Any) -> str:
 
 
 def _language_url(request: Request, language: str) -> str:
-    """This page's address in another language, keeping its filters and page."""
+    """Return this page's address in another language, keeping its filters and page.
+
+    A page that answers a form (POST) has no address to load again, so its link leads to the
+    start of its area instead.
+    """
+    if request.method != "GET":
+        home = "/cuenta" if request.url.path.startswith("/cuenta") else "/console"
+        return f"{home}?{urlencode([('lang', language)])}"
     params = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
     return f"{request.url.path}?{urlencode([*params, ('lang', language)])}"
 

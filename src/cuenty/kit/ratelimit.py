@@ -7,6 +7,7 @@ routes with stricter limits (login, codes) call `RateLimiter.enforce` themselves
 
 from __future__ import annotations
 
+import html
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -18,10 +19,11 @@ from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from starlette.datastructures import MutableHeaders
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cuenty.kit.errors import TooManyRequestsError, problem_response
-from cuenty.kit.i18n import negotiate_locale
+from cuenty.kit.i18n import negotiate_locale, translate
 
 log = structlog.get_logger(__name__)
 
@@ -106,12 +108,18 @@ class RateLimitMiddleware:
         resolve_bucket: BucketResolver,
         default_locale: str = "es-MX",
         exempt_paths: tuple[str, ...] = ("/health", "/ready", "/metrics"),
+        exempt_prefixes: tuple[str, ...] = (),
+        html_prefixes: tuple[str, ...] = (),
     ) -> None:
         self.app = app
         self.limiter = limiter
         self.resolve_bucket = resolve_bucket
         self.default_locale = default_locale
         self.exempt_paths = exempt_paths
+        # Static files of the web console: each page loads several, and they cost nothing.
+        self.exempt_prefixes = exempt_prefixes
+        # Pages people read in a browser get the 429 as HTML rather than problem JSON.
+        self.html_prefixes = html_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         limiter = self.limiter()
@@ -138,20 +146,41 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send_with_headers)
 
     def _is_exempt(self, path: str) -> bool:
-        return path in self.exempt_paths or path.endswith("/health")
+        return (
+            path in self.exempt_paths
+            or path.endswith("/health")
+            or (bool(self.exempt_prefixes) and path.startswith(self.exempt_prefixes))
+        )
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send, decision: Decision) -> None:
         headers = dict(scope.get("headers") or [])
         accept_language = headers.get(b"accept-language", b"").decode("latin-1") or None
-        response = problem_response(
-            TooManyRequestsError(
-                params={"retry_after": decision.retry_after}, headers=decision.headers()
-            ),
-            locale=negotiate_locale(accept_language, self.default_locale),
-            instance=scope["path"],
-            request_id=scope.get("state", {}).get("request_id"),
+        error = TooManyRequestsError(
+            params={"retry_after": decision.retry_after}, headers=decision.headers()
         )
+        locale = negotiate_locale(accept_language, self.default_locale)
+        response: Response
+        if self.html_prefixes and scope["path"].startswith(self.html_prefixes):
+            response = _html_problem(error, locale)
+        else:
+            response = problem_response(
+                error,
+                locale=locale,
+                instance=scope["path"],
+                request_id=scope.get("state", {}).get("request_id"),
+            )
         await response(scope, receive, send)
+
+
+def _html_problem(error: TooManyRequestsError, locale: str) -> Response:
+    """A plain page with the error's title and detail, for people using the web console."""
+    title = html.escape(translate(locale, error.title))
+    detail = html.escape(translate(locale, error.detail_message, **error.params))
+    body = (
+        f'<!doctype html><html lang="{html.escape(locale)}"><head><meta charset="utf-8">'
+        f"<title>{title}</title></head><body><h1>{title}</h1><p>{detail}</p></body></html>"
+    )
+    return HTMLResponse(body, status_code=error.status, headers=error.headers)
 
 
 def _storage(redis_url: str | None, key_prefix: str) -> Storage:

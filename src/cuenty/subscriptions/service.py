@@ -73,6 +73,9 @@ async def cancel(session: AsyncSession, subscription: Subscription, actor: Actor
     open_order = await renewals.open_renewal_order(session, subscription)
     if open_order is not None:
         await orders.cancel_order(session, open_order, actor, "subscription cancelled")
+    # A cancelled order cannot be paid, so the subscription must not point at it: a renewal
+    # asked for later opens a new order.
+    subscription.renewal_order_id = None
     await session.flush()
     await jobs.publish(
         session,
