@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
@@ -135,3 +136,16 @@ def form_problem(
         {**context, "error": error, "field_errors": messages},
         status=problem.status if problem.status < 500 else 502,
     )
+
+
+def file_response(found: httpx.Response, fallback_name: str) -> Response:
+    """Pass a file the API returned (an export) on to the browser, never kept by caches, so
+    the person's token stays on the server."""
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Disposition": found.headers.get(
+            "content-disposition", f'attachment; filename="{fallback_name}"'
+        ),
+    }
+    media_type = found.headers.get("content-type", "application/octet-stream")
+    return Response(found.content, media_type=media_type, headers=headers)

@@ -11,7 +11,7 @@ from fastapi import Depends, Form, Request, Response
 
 from cuenty.console.client import ApiProblem
 from cuenty.console.portal import form_error, show
-from cuenty.console.routing import console_router, redirect
+from cuenty.console.routing import console_router, file_response, redirect
 from cuenty.console.security import check_csrf
 from cuenty.console.session import CUSTOMER, require_viewer
 from cuenty.kit.clock import utc_now
@@ -143,14 +143,7 @@ async def download_export(
     exported = await viewer.api.download(
         f"/v1/compliance/requests/{request_id}/export", format=formato
     )
-    headers = {
-        "Content-Disposition": exported.headers.get(
-            "content-disposition", f'attachment; filename="export.{formato}"'
-        ),
-        "Cache-Control": "no-store",
-    }
-    media_type = exported.headers.get("content-type", "application/octet-stream")
-    return Response(exported.content, media_type=media_type, headers=headers)
+    return file_response(exported, f"export.{formato}")
 
 
 def request_context(found: dict[str, Any], request: Request) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from cuenty.console.pages.privacy_common import (
     names_of,
     privacy_viewer,
 )
-from cuenty.console.routing import console_router, redirect
+from cuenty.console.routing import console_router, file_response, redirect
 from cuenty.console.security import check_csrf
 from cuenty.console.session import Viewer
 from cuenty.console.templating import render
@@ -109,12 +109,7 @@ async def download_export(
     """Pass the API's export file through; the API checks availability and audits it."""
     viewer = await privacy_viewer(request)
     found = await viewer.api.download(f"{API}/requests/{request_id}/export", format=export_format)
-    headers = {"Cache-Control": "no-store"}
-    disposition = found.headers.get("content-disposition")
-    if disposition:
-        headers["Content-Disposition"] = disposition
-    media_type = found.headers.get("content-type", "application/octet-stream")
-    return Response(found.content, media_type=media_type, headers=headers)
+    return file_response(found, f"export.{export_format}")
 
 
 async def _page_context(viewer: Viewer, request_id: uuid.UUID) -> dict[str, Any]:
