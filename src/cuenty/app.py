@@ -221,10 +221,6 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) -> N
         from cuenty.analytics.settings import analytics_settings
 
         app.add_middleware(IngestCorsMiddleware, settings=lambda: analytics_settings(app.state))
-    if _mounts(app, "admin"):
-        from cuenty.console.security import ConsoleHeadersMiddleware
-
-        app.add_middleware(ConsoleHeadersMiddleware)
     console = _mounts(app, "admin")
     app.add_middleware(
         RateLimitMiddleware,
@@ -234,6 +230,11 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) -> N
         exempt_prefixes=("/console/static/",) if console else (),
         html_prefixes=("/console", "/cuenta") if console else (),
     )
+    if console:
+        # Outside the limiter, so a console 429 carries the same strict headers as a page.
+        from cuenty.console.security import ConsoleHeadersMiddleware
+
+        app.add_middleware(ConsoleHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
 
 

@@ -35,3 +35,18 @@ async def test_page_over_the_limit_is_html(limited: httpx.AsyncClient) -> None:
     assert response.status_code == 429
     assert response.headers["content-type"].startswith("text/html")
     assert "Demasiadas solicitudes" in response.text
+
+
+async def test_page_over_the_limit_uses_the_chosen_language(limited: httpx.AsyncClient) -> None:
+    limited.cookies.set("cuenty_lang", "en")
+    for _ in range(3):
+        await limited.get("/console/entrar")
+    response = await limited.get("/console/entrar")
+    assert "Too many requests" in response.text
+
+
+async def test_page_over_the_limit_has_the_console_headers(limited: httpx.AsyncClient) -> None:
+    for _ in range(3):
+        await limited.get("/console/entrar")
+    response = await limited.get("/console/entrar")
+    assert "default-src 'none'" in response.headers["content-security-policy"]

@@ -208,3 +208,9 @@ async def test_language_switch_keeps_the_page_filters(app: FastAPI) -> None:
     client = await staff_browser(app, "ops@example.com")
     page = await client.get("/console/pedidos?state=paid")
     assert 'href="/console/pedidos?state=paid&amp;lang=en"' in page.text
+
+
+async def test_error_before_the_page_keeps_the_menu(app: FastAPI) -> None:
+    client = await staff_browser(app, "ops@example.com")
+    response = await client.post("/console/salir", data={"csrf_token": "not-the-token"})
+    assert 'action="/console/salir"' in response.text

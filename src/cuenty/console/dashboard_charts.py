@@ -25,7 +25,7 @@ FUNNEL_STEPS = (
 )
 FIRST_STEP_LABEL = N_("People: {count}")
 STEP_LABEL = N_("{count} · {rate} of the previous step")
-STEP_LABEL_NO_RATE = N_("{count} · no rate, the previous step has none")
+STEP_LABEL_NO_RATE = N_("{count} · no rate: the previous step is 0")
 NO_SERVICE = N_("No service")
 NET_REVENUE = N_("Net revenue")
 GROSS_REVENUE = N_("Gross revenue")

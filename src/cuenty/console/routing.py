@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from cuenty.console.client import ApiProblem
 from cuenty.console.locale import LANGUAGE_COOKIE, ONE_YEAR_SECONDS, chosen_language, page_locale
 from cuenty.console.security import pending_cookies
-from cuenty.console.session import CUSTOMER, STAFF, SignInRequired
+from cuenty.console.session import CUSTOMER, STAFF, SignInRequired, current_viewer
 from cuenty.console.templating import render
 from cuenty.kit.errors import ProblemError
 from cuenty.kit.i18n import N_, translate
@@ -43,12 +43,14 @@ class ConsoleRoute(APIRoute):
             except ApiProblem as problem:
                 response = _api_problem_page(request, problem)
             except ProblemError as error:
+                await _load_viewer(request)
                 response = _error_page(
                     request, error.status, error.title, error.detail_message, error.params
                 )
             except RequestValidationError:
-                # A console URL or form the page's own parameters refuse (a malformed id):
+                # A console URL or form the page's own parameters reject (a malformed id):
                 # an HTML page, as for every other error a person can meet.
+                await _load_viewer(request)
                 response = _error_page(request, 422, INVALID_ADDRESS_TITLE, INVALID_ADDRESS, {})
             language = chosen_language(request)
             if language is not None:
@@ -70,6 +72,12 @@ def console_router() -> APIRouter:
 def redirect(location: str) -> RedirectResponse:
     """After a form: 303 See Other, so reloading the next page does not send the form again."""
     return RedirectResponse(location, status_code=303)
+
+
+async def _load_viewer(request: Request) -> None:
+    """Find who is signed in, for the menu of an error raised before the page looked."""
+    area = CUSTOMER if request.url.path.startswith(CUSTOMER.path) else STAFF
+    await current_viewer(request, area)
 
 
 def _api_problem_page(request: Request, problem: ApiProblem) -> Response:

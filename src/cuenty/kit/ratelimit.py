@@ -18,12 +18,13 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import cookie_parser
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cuenty.kit.errors import TooManyRequestsError, problem_response
-from cuenty.kit.i18n import negotiate_locale, translate
+from cuenty.kit.i18n import SUPPORTED_LOCALES, negotiate_locale, translate
 
 log = structlog.get_logger(__name__)
 
@@ -110,6 +111,7 @@ class RateLimitMiddleware:
         exempt_paths: tuple[str, ...] = ("/health", "/ready", "/metrics"),
         exempt_prefixes: tuple[str, ...] = (),
         html_prefixes: tuple[str, ...] = (),
+        language_cookie: str = "cuenty_lang",
     ) -> None:
         self.app = app
         self.limiter = limiter
@@ -120,6 +122,7 @@ class RateLimitMiddleware:
         self.exempt_prefixes = exempt_prefixes
         # Pages people read in a browser get the 429 as HTML rather than problem JSON.
         self.html_prefixes = html_prefixes
+        self.language_cookie = language_cookie
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         limiter = self.limiter()
@@ -153,15 +156,17 @@ class RateLimitMiddleware:
         )
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send, decision: Decision) -> None:
-        headers = dict(scope.get("headers") or [])
-        accept_language = headers.get(b"accept-language", b"").decode("latin-1") or None
+        request_headers = Headers(scope=scope)
+        accept_language = request_headers.get("accept-language")
         error = TooManyRequestsError(
             params={"retry_after": decision.retry_after}, headers=decision.headers()
         )
         locale = negotiate_locale(accept_language, self.default_locale)
         response: Response
         if self.html_prefixes and scope["path"].startswith(self.html_prefixes):
-            response = _html_problem(error, locale)
+            # The language a person picked with the console's switch wins over the browser's.
+            chosen = cookie_value(request_headers, self.language_cookie)
+            response = _html_problem(error, chosen if chosen in SUPPORTED_LOCALES else locale)
         else:
             response = problem_response(
                 error,
@@ -170,6 +175,10 @@ class RateLimitMiddleware:
                 request_id=scope.get("state", {}).get("request_id"),
             )
         await response(scope, receive, send)
+
+
+def cookie_value(headers: Headers, name: str) -> str | None:
+    return cookie_parser(headers.get("cookie", "")).get(name)
 
 
 def _html_problem(error: TooManyRequestsError, locale: str) -> Response:
