@@ -214,3 +214,9 @@ async def test_error_before_the_page_keeps_the_menu(app: FastAPI) -> None:
     client = await staff_browser(app, "ops@example.com")
     response = await client.post("/console/salir", data={"csrf_token": "not-the-token"})
     assert 'action="/console/salir"' in response.text
+
+
+async def test_unknown_console_address_is_an_html_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/console/no-existe")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")

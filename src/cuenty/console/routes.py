@@ -12,6 +12,7 @@ from cuenty.console.pages import (
     inventory_intake,
     inventory_reveal,
     jobs,
+    not_found,
     orders,
     portal_notifications,
     portal_payments,
@@ -45,5 +46,6 @@ for module in (
     portal_privacy,
     portal_requests,
     portal_notifications,
+    not_found,
 ):
     router.include_router(module.router)
