@@ -1,8 +1,8 @@
 """Routes of console pages: HTML errors instead of problem JSON, sign-in redirects, cookies.
 
 Every console router is built with `console_router()`. Its routes turn a ProblemError or an
-API problem into an error page in the page's language, send a visitor who is not signed in to
-the sign-in form, and attach the cookies the page set to whatever response it returns.
+API problem into an error page in the page's language. They send a visitor who is not signed
+in to the sign-in form, and attach the cookies the page set to whatever response it returns.
 """
 
 from __future__ import annotations

@@ -182,7 +182,7 @@ def cookie_value(headers: Headers, name: str) -> str | None:
 
 
 def _html_problem(error: TooManyRequestsError, locale: str) -> Response:
-    """A plain page with the error's title and detail, for people using the web console."""
+    """Build a plain page with the error's title and detail, for people using the console."""
     title = html.escape(translate(locale, error.title))
     detail = html.escape(translate(locale, error.detail_message, **error.params))
     body = (
