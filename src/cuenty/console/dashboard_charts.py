@@ -1,9 +1,9 @@
 """The data blocks the dashboard's charts are drawn from, built from the analytics API's responses.
 
-Each chart gets a JSON object that `static/js/dashboard.js` turns into ECharts options:
-translated series names, category labels formatted for the page's language, values as JSON
-numbers (floats are fine for drawing, and every label a person reads is formatted here from
-the API's Decimals) and, for the funnel, the text written beside each bar.
+Each chart gets a JSON object that `static/js/dashboard.js` turns into ECharts options. It
+has translated series names, category labels formatted for the page's language, values as
+JSON numbers and, for the funnel, the text written beside each bar. Floats are fine for
+drawing, because every label a person reads is formatted here from the API's Decimals.
 """
 
 from __future__ import annotations
