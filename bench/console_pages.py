@@ -3,8 +3,8 @@ of the worker after rendering them.
 
 Run: .venv/bin/python bench/console_pages.py [--requests 100]
 Starts `cuenty serve` on a free 127.0.0.1 port over a throwaway SQLite database with the demo
-data, signs in as the demo admin through the console's form, then requests each page and its
-API call one after the other, `--requests` times each, and prints p50 and p95 in ms. A page
+data and signs in as the demo admin through the console's form. Then it requests each page
+and its API call one after the other, `--requests` times each, and prints p50 and p95 in ms. A page
 makes several API calls in the same process (the dashboard about ten), so the ratio is what
 the page costs over its main API call, not the cost of rendering alone.
 """

@@ -1,5 +1,5 @@
 """The menus of the console and the portal. Each staff entry names the scope it needs, and the
-roles where the API requires more, so a person sees only what their role may open."""
+roles where the API requires more, so the menu lists only what the person's role may open."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who is signed in to the console: tokens kept in HttpOnly cookies, checked on every page.
+"""Console sessions: the API's tokens kept in HttpOnly cookies and checked on every page.
 
 The staff console (`/console`) and the customer portal (`/cuenta`) keep separate cookies,
 scoped to their own path. The access token is verified locally, as the API does. When it has

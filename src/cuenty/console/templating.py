@@ -50,7 +50,7 @@ def _with_locale(function: Any, locale: str, value: Any, *args: Any) -> str:
 def _language_url(request: Request, language: str) -> str:
     """Return this page's address in another language, keeping its filters and page.
 
-    A page that answers a form (POST) has no address to load again, so its link leads to the
+    A page that shows a form's result (POST) has no address to load again, so its link leads to the
     start of its area instead.
     """
     if request.method != "GET":

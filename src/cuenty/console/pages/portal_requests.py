@@ -24,7 +24,7 @@ NEW_TEMPLATE = "cuenta/request_new.html"
 RequestType = Literal["access", "rectification", "deletion", "opposition"]
 SecondaryPurpose = Literal["marketing", "analytics", "automated_decisions"]
 LongText = Annotated[str, Form(max_length=4000)]
-# The API's request states: still waiting for the answer, and finished.
+# The API's request states: still waiting for the officer's response, and finished.
 AWAITING_ANSWER = frozenset(
     {"received", "identity_pending", "info_requested", "in_review", "extended"}
 )

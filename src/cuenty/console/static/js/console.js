@@ -1,6 +1,6 @@
 // Small enhancements of the server-rendered pages; every page works without them.
-// - <button data-copy="text"> copies the text and says so in its data-copied label.
-// - <form data-confirm="question"> asks before sending.
+// - <button data-copy="text"> copies the text and shows its data-copied label for a moment.
+// - <form data-confirm="question"> shows the question and sends only when it is accepted.
 (function () {
   "use strict";
 
